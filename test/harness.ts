@@ -1,0 +1,144 @@
+/**
+ * Evaluates real program code under `pulumi.runtime.setMocks` and captures every resource it
+ * registers, with its resolved inputs. Generated secrets get recognisable values (they start
+ * with SECRET_MARK) so a test can prove none of them leaks outside a Secret.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { ConfigSource, mapConfigSource } from "../stacks/config-source";
+import { Environment, loadEnvironment } from "../stacks/environment";
+import { PlatformOutputs, deployPlatform } from "../stacks/platform";
+
+// Not in the typings: resolves once every outstanding resource registration has finished.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+export const PROJECT = "scai-platform";
+export const ROOT = path.resolve(__dirname, "..");
+export const SECRET_MARK = "sEcReT";
+
+export interface Captured {
+  type: string;
+  name: string;
+  inputs: any;
+  state: any;
+}
+
+let counter = 0;
+
+/** A generated secret's mock value: recognisable, unique, exactly `length` characters. */
+function mockSecret(length: number): string {
+  const base = `${SECRET_MARK}${++counter}x`;
+  return base.padEnd(length, "z").slice(0, length);
+}
+
+function mockState(type: string, name: string, inputs: any): { id: string; state: any } {
+  if (type === "random:index/randomPassword:RandomPassword") {
+    return { id: name, state: { ...inputs, result: mockSecret(inputs.length) } };
+  }
+  return { id: `${name}-id`, state: { ...inputs } };
+}
+
+/** Runs `fn` under mocks as stack `stack`; returns its result and every registered resource. */
+export async function evaluate<T>(stack: string, fn: () => T, calls: Record<string, (args: any) => any> = {}): Promise<{ result: T; resources: Captured[] }> {
+  const resources: Captured[] = [];
+  await pulumi.runtime.setMocks({
+    newResource(args) {
+      const { id, state } = mockState(args.type, args.name, args.inputs);
+      resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+      return { id, state };
+    },
+    call(args) {
+      const handler = calls[args.token];
+      if (!handler) throw new Error(`no mock for call ${args.token}`);
+      return handler(args.inputs);
+    },
+  }, PROJECT, stack, false);
+  const result = fn();
+  await waitForRPCs();
+  return { result, resources };
+}
+
+/** Resolves an Output (or plain value) under mocks. */
+export function output<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise(resolve => pulumi.output(o).apply(v => { resolve(v as T); return v; }));
+}
+
+/** A stack file's config as Pulumi hands it to the program: strings, arrays as JSON. */
+export function stackConfig(stack: string): Record<string, string> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) {
+    const key = k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k;
+    out[key] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** A config source for a committed stack file, with overrides. */
+export function stackSource(stack: string, overrides: Record<string, string> = {}, secrets: Record<string, string> = {}): ConfigSource {
+  return mapConfigSource(PROJECT, stack, { ...stackConfig(stack), ...overrides }, secrets);
+}
+
+/** Evaluates the whole program (config -> environment -> platform) for a stack. */
+export async function evaluateStack(
+  stack: string,
+  overrides: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+): Promise<{ env: Environment; outputs: PlatformOutputs; resources: Captured[] }> {
+  const env = loadEnvironment(stackSource(stack, overrides, secrets));
+  const { result, resources } = await evaluate(stack, () => deployPlatform(env));
+  return { env, outputs: result, resources };
+}
+
+// ---- views over captured resources ----------------------------------------------------------
+
+export const K8S_PREFIX = "kubernetes:";
+
+/** Kubernetes objects as manifests (apiVersion, kind, metadata, spec...). */
+export function manifests(resources: Captured[]): any[] {
+  return resources
+    .filter(r => r.type.startsWith(K8S_PREFIX) && !r.type.startsWith("pulumi:providers"))
+    .map(r => r.inputs);
+}
+
+export function ofKind(resources: Captured[], kind: string): any[] {
+  return manifests(resources).filter(m => m.kind === kind);
+}
+
+export function named(resources: Captured[], kind: string, name: string): any {
+  const found = ofKind(resources, kind).find(m => m.metadata?.name === name);
+  if (!found) throw new Error(`no ${kind} named ${name}; have: ${ofKind(resources, kind).map(m => m.metadata?.name).join(", ")}`);
+  return found;
+}
+
+/** Every pod template spec with its owner, Jobs and StatefulSets included. */
+export function podSpecs(resources: Captured[]): Array<{ owner: string; kind: string; spec: any; labels: any; annotations: any }> {
+  return manifests(resources)
+    .filter(m => ["Deployment", "StatefulSet", "Job"].includes(m.kind))
+    .map(m => ({
+      owner: m.metadata.name,
+      kind: m.kind,
+      spec: m.spec.template.spec,
+      labels: m.spec.template.metadata?.labels ?? {},
+      annotations: m.spec.template.metadata?.annotations ?? {},
+    }));
+}
+
+/** Whether every key/value of `selector` is among `labels`. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Env var of a container as {value} or {secretKeyRef}. */
+export function envOf(container: any): Record<string, any> {
+  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** Values of generated secrets seen in this evaluation. */
+export function generatedSecrets(resources: Captured[]): string[] {
+  return resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").map(r => r.state.result);
+}
