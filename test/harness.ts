@@ -22,11 +22,35 @@ export const SECRET_MARK = "sEcReT";
 export interface Captured {
   type: string;
   name: string;
+  /** Inputs as plain values (secrets unwrapped). */
   inputs: any;
+  /** Inputs as the engine received them: secrets still wrapped (see `isSecretValue`). */
+  rawInputs: any;
   state: any;
+  /** The resource's URN. */
+  urn: string;
+  /** URNs it was registered as depending on (dependsOn, expanded through components). */
+  dependencies: string[];
 }
 
 let counter = 0;
+
+/** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Whether a raw input value travelled as a secret. */
+export function isSecretValue(v: any): boolean {
+  return v !== null && typeof v === "object" && v[SECRET_SIG] === SECRET_SIG_VALUE;
+}
+
+/** The value with every secret wrapper replaced by what it wraps. */
+export function unwrapSecrets(v: any): any {
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  return v;
+}
 
 /** A generated secret's mock value: recognisable, unique, exactly `length` characters. */
 function mockSecret(length: number): string {
@@ -44,10 +68,13 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
 /** Runs `fn` under mocks as stack `stack`; returns its result and every registered resource. */
 export async function evaluate<T>(stack: string, fn: () => T, calls: Record<string, (args: any) => any> = {}): Promise<{ result: T; resources: Captured[] }> {
   const resources: Captured[] = [];
+  const registrations = new Map<string, { urn: string; dependencies: string[] }>();
   await pulumi.runtime.setMocks({
     newResource(args) {
-      const { id, state } = mockState(args.type, args.name, args.inputs);
-      resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+      const inputs = unwrapSecrets(args.inputs);
+      const { id, state } = mockState(args.type, args.name, inputs);
+      const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [] };
+      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg });
       return { id, state };
     },
     call(args) {
@@ -56,6 +83,16 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
       return handler(args.inputs);
     },
   }, PROJECT, stack, false);
+  // The mock monitor does not pass dependencies to newResource; record them on the way in.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    registrations.set(`${req.getType()}::${req.getName()}`, {
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      dependencies: req.getDependenciesList(),
+    });
+    return register(req, callback);
+  };
   const result = fn();
   await waitForRPCs();
   return { result, resources };
@@ -136,6 +173,18 @@ export function selects(selector: Record<string, string>, labels: Record<string,
 /** Env var of a container as {value} or {secretKeyRef}. */
 export function envOf(container: any): Record<string, any> {
   return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** Whether resource `a` was registered depending on resource `b`. */
+export function dependsOn(a: Captured, b: Captured): boolean {
+  return a.dependencies.includes(b.urn);
+}
+
+/** The captured resource whose manifest is `m` (e.g. from `named`). */
+export function captured(resources: Captured[], m: any): Captured {
+  const r = resources.find(x => x.inputs === m);
+  if (!r) throw new Error(`not captured: ${m?.kind} ${m?.metadata?.name}`);
+  return r;
 }
 
 /** Values of generated secrets seen in this evaluation. */

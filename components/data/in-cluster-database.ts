@@ -3,6 +3,7 @@ import { AppSecret } from "../k8s/app-secret";
 import { EnvValue, envVars } from "../k8s/pod-spec";
 import { StatefulService } from "../k8s/stateful-service";
 import { DatabaseConnection, DatabaseEngine, DatabaseRequest } from "./data-plane";
+import { childOptions } from "../options";
 
 export interface InClusterDatabaseArgs {
   namespace: pulumi.Input<string>;
@@ -73,7 +74,7 @@ export class InClusterDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: InClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:data:InClusterDatabase", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     const engine = ENGINES[args.request.engine];
 
     const credentials = new AppSecret(name, {

@@ -6,6 +6,7 @@ import { envVars } from "../k8s/pod-spec";
 import { StatefulService } from "../k8s/stateful-service";
 import { COMMON_LABELS } from "../naming";
 import { BucketConnection, BucketRequest, lifecycleDocument } from "./data-plane";
+import { childOptions } from "../options";
 
 export const MINIO_IMAGE = "minio/minio:RELEASE.2024-11-07T00-52-20Z";
 export const MINIO_CLIENT_IMAGE = "minio/mc:RELEASE.2024-11-21T17-21-54Z";
@@ -49,7 +50,7 @@ export class InClusterObjectStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: InClusterObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:data:InClusterObjectStore", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     const bucket = args.bucketName;
 
     const credentials = new AppSecret(name, {

@@ -4,6 +4,7 @@ import { NetworkPolicyPeer } from "../k8s/network";
 import { envVars } from "../k8s/pod-spec";
 import { StatefulService } from "../k8s/stateful-service";
 import { RedisConnection, RedisRequest } from "./data-plane";
+import { childOptions } from "../options";
 
 export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
@@ -26,7 +27,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
 
   constructor(name: string, args: InClusterRedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:data:InClusterRedis", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
 
     const credentials = new AppSecret(name, {
       namespace: args.namespace,

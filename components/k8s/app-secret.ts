@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { COMMON_LABELS } from "../naming";
+import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -33,7 +34,7 @@ export class AppSecret<G extends string = never, V extends string = never> exten
 
   constructor(name: string, args: AppSecretArgs<G, V>, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:AppSecret", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
 
     const generated = {} as Record<G, pulumi.Output<string>>;
     for (const [key, spec] of Object.entries(args.generated ?? {}) as Array<[G, GeneratedKey]>) {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
+import { childOptions } from "../options";
 
 export interface EnvironmentNamespaceArgs {
   /** Namespace name, from the naming helper. */
@@ -21,7 +22,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
   constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:EnvironmentNamespace", name, {}, opts);
     const level = args.podSecurity ?? "restricted";
-    const child = { parent: this };
+    const child = childOptions(this, opts);
 
     const ns = new k8s.core.v1.Namespace(name, {
       metadata: {
@@ -37,7 +38,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
       },
     }, child);
     this.name = ns.metadata.name;
-    const inNs = { parent: this, dependsOn: [ns] };
+    const inNs = { parent: this, dependsOn: [ns] }; // inside the namespace, which already waited for opts.dependsOn
 
     new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
       metadata: { name: "default-deny", namespace: this.name, labels: COMMON_LABELS },

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
 import { EgressRule, ServiceAccess } from "./network";
 import { DEFAULT_UID, EnvVar, Resources, ScratchDir, hardenedPodSpec } from "./pod-spec";
+import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -53,7 +54,7 @@ export class OneShotJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: OneShotJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:OneShotJob", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     const labels = { ...COMMON_LABELS, ...args.selector };
     const podLabels = Object.assign({}, labels, ...(args.uses ?? []).map(u => u.clientLabels));
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
+import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -44,7 +45,7 @@ export class QueueScaler extends pulumi.ComponentResource {
 
   constructor(name: string, args: QueueScalerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:QueueScaler", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     const metadata = { name, namespace: args.namespace, labels: { ...COMMON_LABELS, ...args.labels } };
     const t = args.trigger;
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
 import { NetworkPolicyPeer, ServiceAccess, clientLabel } from "./network";
 import { EnvVar, NamedPort, Probes, Resources, ScratchDir, hardenedPodSpec } from "./pod-spec";
+import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -46,7 +47,7 @@ export class StatefulService extends pulumi.ComponentResource {
 
   constructor(name: string, args: StatefulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:StatefulService", name, {}, opts);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     const labels = { ...COMMON_LABELS, ...args.selector };
     const metadata = { name, namespace: args.namespace, labels };
     const primary = args.ports[0];

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
+import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -90,7 +91,7 @@ export class WebIngress extends pulumi.ComponentResource {
             },
           }],
         },
-      }, { parent: this });
+      }, childOptions(this, opts));
       this.ingressNames.push(ingress.metadata.name);
     }
 

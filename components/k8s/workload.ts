@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
 import { EgressRule, NetworkPolicyPeer, ServiceAccess } from "./network";
+import { childOptions } from "../options";
 import {
   DEFAULT_UID, EnvVar, NamedPort, Probes, Resources, ScratchDir, hardenedPodSpec, probeAnnotations,
 } from "./pod-spec";
@@ -74,7 +75,7 @@ export class Workload extends pulumi.ComponentResource {
     const uid = args.uid ?? DEFAULT_UID;
     const minAvailable = args.minAvailable ?? 1;
     const spread = args.spread ?? true;
-    const child = { parent: this };
+    const child = childOptions(this, opts);
     this.selector = args.selector;
 
     const labels = { ...COMMON_LABELS, ...args.selector };
