@@ -21,6 +21,7 @@ export class ConfigError extends Error {
 export const platformSchema = {
   profile: oneOf(PROFILES, {
     description: "Environment profile whose defaults apply. Default: the stack name when it is local, dev or prod.",
+    optional: true,
   }),
   namespace: text({
     description: "Kubernetes namespace of this environment. Default: scai-<stack>.",

@@ -4,7 +4,7 @@ import * as yaml from "js-yaml";
 import { mapConfigSource } from "../../stacks/config-source";
 import { ConfigError, allConfigKeys, loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
-import { PULUMI_YAML, configBlock } from "../../stacks/pulumi-yaml";
+import { PULUMI_YAML, README, configBlock, withTable } from "../../stacks/config-sync";
 import { PROJECT, evaluate, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */
@@ -70,6 +70,11 @@ describe("stack config: Pulumi.yaml declares every key the code reads", () => {
   it("the block is byte-for-byte what `npm run config:sync` writes", () => {
     const text = fs.readFileSync(PULUMI_YAML, "utf8");
     assert.strictEqual(text.slice(text.indexOf("config:\n")), configBlock());
+  });
+
+  it("the README's config reference is the one `npm run config:sync` writes", () => {
+    const readme = fs.readFileSync(README, "utf8");
+    assert.strictEqual(readme, withTable(readme));
   });
 
   it("every committed stack file sets only declared keys", () => {
