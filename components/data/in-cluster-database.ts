@@ -17,41 +17,36 @@ export interface InClusterDatabaseArgs {
   storageClass?: string;
 }
 
-/** Per-engine facts of the official images (all run as UID 999 when started non-root). */
-const ENGINES: Record<DatabaseEngine, {
+interface EngineFacts {
   image: (r: DatabaseRequest) => string;
   port: number;
   dataPath: string;
   runDir: string;
   env: (r: DatabaseRequest, secretName: pulumi.Output<string>) => Record<string, EnvValue>;
   args: string[];
-}> = {
-  mariadb: {
-    image: () => "mariadb:10.11",
+}
+
+/** MariaDB's and MySQL's official images read the same variables under their own prefix. */
+function mysqlFamily(prefix: "MARIADB" | "MYSQL", image: string, runDir: string): EngineFacts {
+  return {
+    image: () => image,
     port: 3306,
     dataPath: "/var/lib/mysql",
-    runDir: "/run/mysqld",
+    runDir,
     env: (r, s) => ({
-      MARIADB_DATABASE: r.database,
-      MARIADB_USER: r.username,
-      MARIADB_PASSWORD: { secretName: s, key: "password" },
-      MARIADB_ROOT_PASSWORD: { secretName: s, key: "root-password" },
+      [`${prefix}_DATABASE`]: r.database,
+      [`${prefix}_USER`]: r.username,
+      [`${prefix}_PASSWORD`]: { secretName: s, key: "password" },
+      [`${prefix}_ROOT_PASSWORD`]: { secretName: s, key: "root-password" },
     }),
     args: ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"],
-  },
-  mysql: {
-    image: () => "mysql:8.0",
-    port: 3306,
-    dataPath: "/var/lib/mysql",
-    runDir: "/var/run/mysqld",
-    env: (r, s) => ({
-      MYSQL_DATABASE: r.database,
-      MYSQL_USER: r.username,
-      MYSQL_PASSWORD: { secretName: s, key: "password" },
-      MYSQL_ROOT_PASSWORD: { secretName: s, key: "root-password" },
-    }),
-    args: ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"],
-  },
+  };
+}
+
+/** Per-engine facts of the official images (all run as UID 999 when started non-root). */
+const ENGINES: Record<DatabaseEngine, EngineFacts> = {
+  mariadb: mysqlFamily("MARIADB", "mariadb:10.11", "/run/mysqld"),
+  mysql: mysqlFamily("MYSQL", "mysql:8.0", "/var/run/mysqld"),
   postgres: {
     // pgvector's image is postgres:16 with the extension compiled in.
     image: r => (r.extensions ?? []).includes("vector") ? "pgvector/pgvector:pg16" : "postgres:16",
