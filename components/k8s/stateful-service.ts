@@ -34,7 +34,7 @@ export interface StatefulServiceArgs {
 }
 
 /**
- * A single-replica StatefulSet with a PersistentVolumeClaim, a ClusterIP Service and a
+ * A single-replica StatefulSet with a PersistentVolumeClaim, a headless Service and a
  * NetworkPolicy that admits only pods wearing its client label: the in-cluster stand-in for
  * a managed data service.
  */
@@ -57,6 +57,9 @@ export class StatefulService extends pulumi.ComponentResource {
       metadata,
       spec: {
         type: "ClusterIP",
+        // Headless: a StatefulSet's serviceName must name a headless Service (its pods' DNS identity);
+        // with one replica the name still resolves to the one server, without a virtual IP between.
+        clusterIP: "None",
         selector: args.selector,
         ports: args.ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" })),
       },
