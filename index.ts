@@ -1,11 +1,23 @@
 // scai-platform: config -> environment -> systems -> components. See README.md.
+import * as pulumi from "@pulumi/pulumi";
 import { pulumiConfigSource } from "./stacks/config-source";
-import { loadEnvironment } from "./stacks/environment";
+import { ConfigError, loadEnvironment } from "./stacks/environment";
 import { deployPlatform } from "./stacks/platform";
 
-const outputs = deployPlatform(loadEnvironment(pulumiConfigSource()));
+function stackEnvironment() {
+  try {
+    return loadEnvironment(pulumiConfigSource());
+  } catch (e) {
+    // A RunError prints its message without a stack trace: one line per bad key, nothing else.
+    throw e instanceof ConfigError ? new pulumi.RunError(e.message) : e;
+  }
+}
 
+const outputs = deployPlatform(stackEnvironment());
+
+// The outputs contract (stacks/outputs.ts, README "Outputs contract"): read with a StackReference.
 export const environment = outputs.environment;
 export const namespace = outputs.namespace;
+export const domain = outputs.domain;
 export const renderedManifests = outputs.renderedManifests;
 export const systems = outputs.systems;

@@ -68,6 +68,12 @@ export const platformSchema = {
       optional: true,
     }),
     context: text({ description: "kubeconfig context to use. Default: the current context.", optional: true }),
+    clusterStack: text({
+      description: "Stack that owns the cluster, as <org>/<project>/<stack>: its `kubeconfig` output (kept secret) is used instead of kubernetes.kubeconfig.",
+      expectation: "a stack name <org>/<project>/<stack>",
+      check: v => /^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(v),
+      optional: true,
+    }),
   },
   ingress: {
     className: text({ description: "IngressClass of the ingress controller.", default: "nginx" }),
@@ -103,7 +109,7 @@ export type PlatformSettings = Values<typeof platformSchema>;
 /** Where Kubernetes objects go. */
 export type KubernetesTarget =
   | { mode: "render"; directory: string }
-  | { mode: "cluster"; kubeconfig?: string; context?: string };
+  | { mode: "cluster"; kubeconfig?: string; context?: string; clusterStack?: string };
 
 /** Everything the program needs to know about one environment, validated. */
 export interface Environment {
@@ -191,8 +197,8 @@ export function loadEnvironment(src: ConfigSource): Environment {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const kubernetes: KubernetesTarget =
-    p.kubernetes.kubeconfig !== undefined || p.kubernetes.context !== undefined || p.kubernetes.renderDir === undefined
-      ? { mode: "cluster", kubeconfig: p.kubernetes.kubeconfig, context: p.kubernetes.context }
+    p.kubernetes.kubeconfig !== undefined || p.kubernetes.context !== undefined || p.kubernetes.clusterStack !== undefined || p.kubernetes.renderDir === undefined
+      ? { mode: "cluster", kubeconfig: p.kubernetes.kubeconfig, context: p.kubernetes.context, ...(p.kubernetes.clusterStack === undefined ? {} : { clusterStack: p.kubernetes.clusterStack }) }
       : { mode: "render", directory: p.kubernetes.renderDir };
 
   return {

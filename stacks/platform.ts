@@ -11,21 +11,40 @@ import { namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
 import { SystemName, SystemOutputs, systemDeployers } from "../systems/registry";
 import { Environment } from "./environment";
+import { SystemContractOutputs, systemContract } from "./outputs";
 
-/** The stack outputs other projects read through a StackReference. */
+/**
+ * The stack outputs other projects read through a StackReference (the contract: stacks/outputs.ts
+ * and the README's "Outputs contract").
+ */
 export interface PlatformOutputs {
+  /** The stack name: local, dev or prod. */
   environment: string;
+  /** Kubernetes namespace holding every object of this environment. */
   namespace: pulumi.Output<string>;
-  /** Where manifests were rendered, on stacks that render instead of applying. */
+  /** Base DNS domain; public hostnames sit under it. */
+  domain: string;
+  /** Where manifests were rendered (relative to the project), on stacks that render instead of applying. */
   renderedManifests?: string;
-  systems: Partial<Record<SystemName, SystemOutputs>>;
+  /** Per enabled system: public URL and hostname, in-cluster API address, data endpoints, credentials Secret name, bucket. */
+  systems: Partial<Record<SystemName, SystemContractOutputs>>;
 }
 
+/**
+ * Render mode writes to a folder relative to the project root (Pulumi runs providers there,
+ * whatever the caller's cwd), so state does not pin one machine's absolute path.
+ */
 export function kubernetesProvider(env: Environment): k8s.Provider {
   const t = env.kubernetes;
-  return new k8s.Provider("kubernetes", t.mode === "render"
-    ? { renderYamlToDirectory: t.directory }
-    : { kubeconfig: t.kubeconfig, context: t.context });
+  if (t.mode === "render") return new k8s.Provider("kubernetes", { renderYamlToDirectory: t.directory });
+  return new k8s.Provider("kubernetes", { kubeconfig: clusterKubeconfig(t), context: t.context });
+}
+
+/** The cluster stack's `kubeconfig` output when one is named (secret whatever its stack marked), else the configured one. */
+export function clusterKubeconfig(t: Extract<Environment["kubernetes"], { mode: "cluster" }>): pulumi.Input<string> | undefined {
+  if (t.clusterStack === undefined) return t.kubeconfig;
+  const cluster = new pulumi.StackReference("cluster", { name: t.clusterStack });
+  return pulumi.secret(cluster.requireOutput("kubeconfig") as pulumi.Output<string>);
 }
 
 export function dataPlaneFor(env: Environment, naming: Naming, namespace: pulumi.Output<string>): DataPlane {
@@ -51,15 +70,16 @@ export function deployPlatform(env: Environment): PlatformOutputs {
   const ns = new EnvironmentNamespace(env.namespace, { name: env.namespace, labels: { "scai.dev/environment": env.stack } }, opts);
   const data = dataPlaneFor(env, naming, ns.name);
 
-  const systems: Partial<Record<SystemName, SystemOutputs>> = {};
+  const systems: Partial<Record<SystemName, SystemContractOutputs>> = {};
   for (const name of Object.keys(env.systems) as SystemName[]) {
     const deploy = systemDeployers[name] as (ctx: Parameters<typeof systemDeployers[SystemName]>[0], s: unknown) => SystemOutputs;
-    systems[name] = deploy({ env, naming, namespace: ns.name, data, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]);
+    systems[name] = systemContract(deploy({ env, naming, namespace: ns.name, data, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]));
   }
 
   return {
     environment: env.stack,
     namespace: ns.name,
+    domain: env.domain,
     renderedManifests: env.kubernetes.mode === "render" ? env.kubernetes.directory : undefined,
     systems,
   };

@@ -39,6 +39,8 @@ export interface SystemOutputs {
   databaseHost?: pulumi.Output<string>;
   redisHost?: pulumi.Output<string>;
   bucket?: pulumi.Output<string>;
+  /** The bucket's ARN, where the data plane is AWS (in-cluster MinIO has none). */
+  bucketArn?: pulumi.Output<string>;
 }
 
 export const systemDeployers: { [K in SystemName]: (ctx: SystemContext, s: SystemSettings[K]) => SystemOutputs } = {
@@ -51,6 +53,7 @@ export const systemDeployers: { [K in SystemName]: (ctx: SystemContext, s: Syste
       databaseHost: d.databaseHost,
       redisHost: d.redisHost,
       bucket: d.bucket,
+      bucketArn: d.bucketArn,
     };
   },
 };

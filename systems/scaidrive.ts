@@ -122,6 +122,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
   public readonly bucket: pulumi.Output<string>;
+  public readonly bucketArn?: pulumi.Output<string>;
   public readonly databaseHost: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
 
@@ -301,6 +302,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
 
     this.url = `https://${host}`;
     this.bucket = bucket.bucket;
+    this.bucketArn = bucket.arn;
     this.databaseHost = db.host;
     this.redisHost = redis.host;
     this.registerOutputs({

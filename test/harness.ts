@@ -18,6 +18,8 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
 export const PROJECT = "scai-platform";
 export const ROOT = path.resolve(__dirname, "..");
 export const SECRET_MARK = "sEcReT";
+/** What a mocked StackReference's `kubeconfig` output starts with (then the referenced stack's name). */
+export const MOCK_KUBECONFIG_PREFIX = "kubeconfig-of:";
 
 export interface Captured {
   type: string;
@@ -61,6 +63,10 @@ function mockSecret(length: number): string {
 function mockState(type: string, name: string, inputs: any): { id: string; state: any } {
   if (type === "random:index/randomPassword:RandomPassword") {
     return { id: name, state: { ...inputs, result: mockSecret(inputs.length) } };
+  }
+  if (type === "pulumi:pulumi:StackReference") {
+    // A cluster stack that exports its kubeconfig as a secret, named after the stack it stands for.
+    return { id: inputs.name, state: { ...inputs, outputs: { kubeconfig: `${MOCK_KUBECONFIG_PREFIX}${inputs.name}` }, secretOutputNames: ["kubeconfig"] } };
   }
   return { id: `${name}-id`, state: { ...inputs } };
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Engine-backed integration suite (test/integration/*.itest.ts): the driver runs `local` on the
+# real Pulumi CLI, language host and plugins in a throwaway copy of the project with a temporary
+# file backend. Needs the engine installed first (official installer, or .ci/install-engine.sh).
+# Mocha's counts go to $SCAI_TEST_STATS as suite "integration", for .ci/run's totals.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+version="$(node -p 'require("./package.json").dependencies["@pulumi/pulumi"]')"
+pinned="${PULUMI_HOME:-$HOME/.pulumi}/versions/$version/bin"
+if [ -x "$pinned/pulumi" ]; then export PATH="$pinned:$PATH"; fi
+if ! command -v pulumi >/dev/null 2>&1; then
+  echo "integration: no Pulumi CLI ($pinned/pulumi nor on PATH): run .ci/install-engine.sh first" >&2
+  exit 3
+fi
+echo "integration: $(command -v pulumi) $(pulumi version 2>/dev/null)"
+
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export SCAI_TEST_SUITE=integration
+exec npx mocha --config test/integration/.mocharc.json

@@ -1,0 +1,426 @@
+/**
+ * The Automation API driver: `npm run deploy -- <command> --stack <name> [flags]`.
+ *
+ * It drives this project through `LocalWorkspace` with the repo root as work dir, on a local
+ * file backend by default (`.pulumi-state/`, gitignored; `PULUMI_BACKEND_URL` overrides),
+ * streams the engine's progress, and ends with a summary of the changes and the outputs
+ * (secrets masked). Every way it can fail ends with one short message and a distinct exit code
+ * (`EXIT` below, documented in the README), so CI can tell a bad config from drift.
+ *
+ * Everything above `main` is pure and unit-tested without an engine (test/stacks/driver.test.ts).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
+
+export const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** Exit codes, one per way a run can end. */
+export const EXIT = {
+  ok: 0,
+  /** The engine or a provider failed the operation (the engine's own error lines are shown). */
+  failed: 1,
+  /** Bad command line. */
+  usage: 2,
+  /** No Pulumi CLI (or a plugin it needs is not installed). */
+  noEngine: 3,
+  /** No `Pulumi.<stack>.yaml`, or (refresh/destroy/outputs) no such stack in the backend. */
+  noStack: 4,
+  /** The program refused the stack's config (ConfigError): one line per bad key. */
+  config: 5,
+  /** `--expect-no-changes` was given and the engine found changes (drift). */
+  changes: 6,
+  /** dev/prod without a secrets provider of their own, or a wrong passphrase. */
+  secrets: 7,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The passphrase of the `local` stack when PULUMI_CONFIG_PASSPHRASE(_FILE) is unset. It is public
+ * on purpose: `local` holds throwaway dev secrets and must run with no setup. Every other stack
+ * needs the user's own passphrase or secrets provider, and is refused this one.
+ */
+export const LOCAL_PASSPHRASE = "scai-local-dev-only";
+
+/** Where the engine writes state unless PULUMI_BACKEND_URL says otherwise (gitignored). */
+export const DEFAULT_STATE_DIR = ".pulumi-state";
+
+/** The repo root: the Pulumi project's work dir, whatever the process cwd. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+export class DriverError extends Error {
+  constructor(message: string, readonly exitCode: ExitCode) {
+    super(message);
+    this.name = "DriverError";
+  }
+}
+
+export interface DriverArgs {
+  command: Command;
+  stack: string;
+  /** Write the run summary as JSON here. */
+  json?: string;
+  /** Exit with EXIT.changes when the engine finds anything to change. */
+  expectNoChanges: boolean;
+  /** Policy pack folder, applied when it exists. */
+  policyPack?: string;
+}
+
+export const USAGE = `usage: npm run deploy -- <${COMMANDS.join("|")}> --stack <name> [--json FILE] [--expect-no-changes] [--policy-pack DIR]`;
+
+/** Parses the driver's command line (everything after `npm run deploy --`). */
+export function parseArgs(argv: readonly string[]): DriverArgs {
+  const fail = (why: string) => new DriverError(`${why}\n${USAGE}`, EXIT.usage);
+  let command: Command | undefined;
+  let stack: string | undefined;
+  let json: string | undefined;
+  let policyPack: string | undefined;
+  let expectNoChanges = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw fail(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--stack": case "-s": stack = value(); break;
+      case "--json": json = value(); break;
+      case "--policy-pack": policyPack = value(); break;
+      case "--expect-no-changes":
+        if (inline !== undefined) throw fail(`--expect-no-changes takes no value`);
+        expectNoChanges = true;
+        break;
+      default:
+        if (flag.startsWith("-")) throw fail(`unknown flag ${flag}`);
+        if (command !== undefined) throw fail(`one command at a time (got ${command} and ${flag})`);
+        if (!(COMMANDS as readonly string[]).includes(flag)) throw fail(`unknown command ${JSON.stringify(flag)}`);
+        command = flag as Command;
+    }
+  }
+  if (command === undefined) throw fail("no command given");
+  if (stack === undefined) throw fail("--stack is required");
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw fail(`--stack must be a stack name of letters, digits, '-', '_' and '.' (got ${JSON.stringify(stack)})`);
+  if (expectNoChanges && (command === "destroy" || command === "outputs")) throw fail(`--expect-no-changes applies to preview, up and refresh, not ${command}`);
+  if (policyPack !== undefined && command !== "preview" && command !== "up") throw fail(`--policy-pack applies to preview and up, not ${command}`);
+  return { command, stack, json, expectNoChanges, policyPack };
+}
+
+/** Resource operations of a run, folded into the four an operator reads. */
+export interface ChangeCounts {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+  same: number;
+}
+
+/** Folds the engine's operation map into `ChangeCounts`; reads count as unchanged. */
+export function countChanges(ops: OpMap | undefined): ChangeCounts {
+  const n = (k: keyof OpMap) => ops?.[k] ?? 0;
+  return {
+    create: n("create") + n("import"),
+    update: n("update"),
+    replace: n("replace") + n("import-replacement") + n("read-replacement"),
+    delete: n("delete") + n("discard"),
+    same: n("same") + n("read") + n("refresh"),
+  };
+}
+
+export function hasChanges(c: ChangeCounts): boolean {
+  return c.create + c.update + c.replace + c.delete > 0;
+}
+
+export const MASK = "[secret]";
+
+/** Stack outputs as plain JSON, each secret one replaced by MASK. */
+export function maskOutputs(outputs: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? MASK : o.value]));
+}
+
+/** What a run ends with: printed by `formatSummary`, written by `--json`. */
+export interface RunSummary {
+  command: Command;
+  stack: string;
+  exitCode: ExitCode;
+  /** One short line when the run failed. */
+  error?: string;
+  durationMs: number;
+  /** Absent for `outputs` and for runs that failed before the engine ran. */
+  changes?: ChangeCounts;
+  /** Masked (see maskOutputs). */
+  outputs?: Record<string, unknown>;
+  /** Absolute folder of the rendered manifests, on stacks that render instead of applying. */
+  renderedManifests?: string;
+  backend: string;
+}
+
+/** The closing summary, in the words of an operator. */
+export function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const status = s.exitCode === EXIT.ok ? "succeeded" : s.exitCode === EXIT.changes ? "found changes" : "failed";
+  lines.push(`${s.command} of stack ${s.stack} ${status} in ${(s.durationMs / 1000).toFixed(1)} s (exit ${s.exitCode})`);
+  if (s.error) lines.push(...s.error.split("\n").map(l => `  ${l}`));
+  if (s.changes) {
+    const c = s.changes;
+    const tense = s.command === "preview" || (s.exitCode !== EXIT.ok && s.command !== "refresh") ? "to " : "";
+    const w = (n: number, verb: string) => `${n} ${tense === "" ? verb + "d" : tense + verb}`;
+    lines.push(`  resources: ${[w(c.create, "create"), w(c.update, "update"), w(c.replace, "replace"), w(c.delete, "delete")].join(", ")}, ${c.same} unchanged`);
+  }
+  if (s.outputs && Object.keys(s.outputs).length > 0) {
+    lines.push("  outputs:");
+    for (const [k, v] of Object.entries(s.outputs)) {
+      const text = JSON.stringify(v, null, 2).split("\n").join("\n      ");
+      lines.push(`    ${k}: ${text}`);
+    }
+  }
+  if (s.renderedManifests && s.exitCode === EXIT.ok && (s.command === "up" || s.command === "destroy")) {
+    const ns = typeof s.outputs?.namespace === "string" ? s.outputs.namespace : undefined;
+    lines.push(...renderHint(s.command, s.renderedManifests, ns));
+  }
+  return lines.join("\n");
+}
+
+/** Where the manifests went, and how to run them on a kind or minikube cluster. */
+export function renderHint(command: "up" | "destroy", dir: string, namespace?: string): string[] {
+  const shown = path.relative(process.cwd(), dir) || ".";
+  if (command === "destroy") return [`  rendered manifests removed from ${shown}/`];
+  return [
+    `  manifests: ${shown}/ (rendered, not applied: no cluster is configured)`,
+    "  to run them on a kind or minikube cluster, install the add-ons they rely on first —",
+    "  cert-manager (with a ClusterIssuer named as ingress.clusterIssuer), ingress-nginx and KEDA (its CRDs) —",
+    // kubectl applies a folder in file-name order: the namespace first, or its objects race it.
+    ...(namespace ? [`  then: kubectl apply -f ${shown}/1-manifest/v1-namespace-default-${namespace}.yaml`] : []),
+    `  ${namespace ? "and" : "then"}: kubectl apply -R -f ${shown}/`,
+    "  (or set kubernetes.kubeconfig / kubernetes.context on the stack to have `up` apply them itself)",
+  ];
+}
+
+/** Lines of engine output that say what went wrong, without duplicates. */
+function errorLines(text: string): string[] {
+  const seen = new Set<string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const m = /^error: (.*)$/.exec(line);
+    if (m && m[1] !== "" && !/^update failed$|^preview failed$|^an error occurred while advancing the preview/.test(m[1])) seen.add(m[1]);
+  }
+  return [...seen];
+}
+
+/**
+ * Maps the engine's output of a failed run to an exit code and one short message. The
+ * program's ConfigError lines (`<project>:<key> must be ...`) are surfaced as they are.
+ */
+export function classifyFailure(command: Command, stack: string, text: string): { exitCode: ExitCode; message: string } {
+  const configLines = [...new Set(text.match(/[a-z0-9][a-z0-9-]*:[A-Za-z0-9_.[\]-]+ must be [^\n]*/g) ?? [])].map(l => l.trim());
+  if (/Invalid stack configuration:/.test(text) && configLines.length > 0) {
+    return { exitCode: EXIT.config, message: `stack ${stack} has invalid config:\n  ${configLines.join("\n  ")}` };
+  }
+  if (/no changes were expected but changes (were proposed|occurred)/.test(text)) {
+    return { exitCode: EXIT.changes, message: `--expect-no-changes: the engine found changes on stack ${stack}` };
+  }
+  const plugin = /no resource plugin '([^']+)' found[^\n]*/.exec(text) ?? /(?:could not|failed to) (?:load|find) (?:language|resource) plugin[^\n]*/.exec(text);
+  if (plugin) {
+    return { exitCode: EXIT.noEngine, message: `${plugin[0].trim()}\n${ENGINE_HINT}` };
+  }
+  if (/no stack named .* found/.test(text)) {
+    return { exitCode: EXIT.noStack, message: `stack ${stack} does not exist in this backend yet: run \`npm run deploy -- up --stack ${stack}\` first` };
+  }
+  if (/incorrect passphrase|passphrase must be set/i.test(text)) {
+    return { exitCode: EXIT.secrets, message: `the passphrase does not decrypt stack ${stack}'s secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the one it was created with` };
+  }
+  const lines = errorLines(text);
+  return { exitCode: EXIT.failed, message: `${command} failed${lines.length ? ":\n  " + lines.slice(0, 8).join("\n  ") : " (see the engine output above)"}` };
+}
+
+export const ENGINE_HINT =
+  "Install the Pulumi CLI with the official installer (curl -fsSL https://get.pulumi.com | sh), " +
+  "or, where only package registries are reachable, build it and its plugins with .ci/install-engine.sh.";
+
+/** The env the engine runs with, or a DriverError(EXIT.secrets) when the stack has no secrets provider. */
+export function engineEnv(stack: string, env: Readonly<NodeJS.ProcessEnv>, stackFile: string | undefined, root = REPO_ROOT): Record<string, string> {
+  const vars: Record<string, string> = {
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Plugins come from .ci/install-engine.sh or `pulumi plugin install`, not from a download mid-run
+    // (the build machines cannot reach the internet); set it to false to let the engine fetch them.
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION || "true",
+    PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(root, DEFAULT_STATE_DIR)}`,
+    // `npm test` type-checks the program; the engine only transpiles it (saves seconds per run).
+    PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY || "true",
+  };
+  const hasPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
+  if (stack === "local") {
+    if (!hasPassphrase) vars.PULUMI_CONFIG_PASSPHRASE = LOCAL_PASSPHRASE;
+    return vars;
+  }
+  if (env.PULUMI_CONFIG_PASSPHRASE === LOCAL_PASSPHRASE) {
+    throw new DriverError(`the local dev passphrase is public: stack ${stack} needs a passphrase of its own in PULUMI_CONFIG_PASSPHRASE`, EXIT.secrets);
+  }
+  const ownProvider = stackFile !== undefined && /^secretsprovider:\s*\S/m.test(stackFile) && !/^secretsprovider:\s*["']?passphrase/m.test(stackFile);
+  if (!hasPassphrase && !ownProvider) {
+    throw new DriverError(
+      `stack ${stack} needs its own secrets provider: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE), ` +
+      `or give Pulumi.${stack}.yaml a cloud KMS with \`pulumi stack change-secrets-provider\``,
+      EXIT.secrets,
+    );
+  }
+  return vars;
+}
+
+/** The `@pulumi/pulumi` version this project is pinned to: the CLI the driver looks for. */
+export function pinnedPulumiVersion(root = REPO_ROOT): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  return String(pkg.dependencies["@pulumi/pulumi"]).replace(/^[\^~=v]/, "");
+}
+
+/** Where the official installer and .ci/install-engine.sh put that version. */
+export function pinnedCliRoot(version: string, env: Readonly<NodeJS.ProcessEnv> = process.env): string {
+  return path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "versions", version);
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(e.name) ? [p] : [];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine-facing part.
+
+async function findPulumi(version: string) {
+  const { PulumiCommand } = await import("@pulumi/pulumi/automation");
+  const root = pinnedCliRoot(version);
+  const pinned = fs.existsSync(path.join(root, "bin", "pulumi"));
+  try {
+    return await PulumiCommand.get(pinned ? { root } : {});
+  } catch (e) {
+    const why = (e as Error).message.split("\n")[0];
+    throw new DriverError(`no usable Pulumi CLI (looked in ${root}/bin, then PATH: ${why}).\n${ENGINE_HINT}`, EXIT.noEngine);
+  }
+}
+
+async function run(args: DriverArgs, started: number): Promise<RunSummary> {
+  const auto = await import("@pulumi/pulumi/automation");
+  const root = REPO_ROOT;
+  const stackFilePath = path.join(root, `Pulumi.${args.stack}.yaml`);
+  const stackFile = fs.existsSync(stackFilePath) ? fs.readFileSync(stackFilePath, "utf8") : undefined;
+  if (stackFile === undefined) {
+    throw new DriverError(`no stack config ${path.relative(process.cwd(), stackFilePath) || stackFilePath}: create it (see the README's configuration reference; Pulumi.local.yaml is the smallest example)`, EXIT.noStack);
+  }
+  const envVars = engineEnv(args.stack, process.env, stackFile, root);
+  if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
+  const pulumiCommand = await findPulumi(pinnedPulumiVersion(root));
+
+  const wsArgs = { stackName: args.stack, workDir: root };
+  const wsOpts = { pulumiCommand, envVars };
+  const stack = args.command === "preview" || args.command === "up"
+    ? await auto.LocalWorkspace.createOrSelectStack(wsArgs, wsOpts)
+    : await auto.LocalWorkspace.selectStack(wsArgs, wsOpts);
+
+  const stream = {
+    color: process.stdout.isTTY ? "always" as const : "never" as const,
+    onOutput: (s: string) => process.stdout.write(s),
+    onError: (s: string) => process.stderr.write(s),
+  };
+  const policyPacks = args.policyPack !== undefined && fs.existsSync(args.policyPack) ? [path.resolve(args.policyPack)] : undefined;
+  if (args.policyPack !== undefined && policyPacks === undefined) console.log(`policy pack ${args.policyPack} not found: running without it`);
+
+  let changes: ChangeCounts | undefined;
+  let outputs: OutputMap | undefined;
+  switch (args.command) {
+    case "preview": {
+      // Drift is judged from the change summary rather than the CLI flag, so the summary still prints.
+      const r = await stack.preview({ ...stream, policyPacks, diff: args.expectNoChanges });
+      changes = countChanges(r.changeSummary);
+      break;
+    }
+    case "up": {
+      const r = await stack.up({ ...stream, policyPacks, expectNoChanges: args.expectNoChanges || undefined });
+      changes = countChanges(r.summary.resourceChanges);
+      outputs = r.outputs;
+      break;
+    }
+    case "refresh": {
+      const r = await stack.refresh({ ...stream, expectNoChanges: args.expectNoChanges || undefined });
+      changes = countChanges(r.summary.resourceChanges);
+      outputs = await stack.outputs();
+      break;
+    }
+    case "destroy": {
+      const before = await stack.outputs();
+      const r = await stack.destroy({ ...stream });
+      changes = countChanges(r.summary.resourceChanges);
+      outputs = {};
+      const rendered = before.renderedManifests?.value;
+      if (typeof rendered === "string") return summary(args, started, envVars, { changes, outputs: {}, renderedManifests: path.resolve(root, rendered) });
+      break;
+    }
+    case "outputs":
+      outputs = await stack.outputs();
+      break;
+  }
+  const rendered = outputs?.renderedManifests?.value;
+  const drift = args.expectNoChanges && changes !== undefined && hasChanges(changes);
+  return summary(args, started, envVars, {
+    changes,
+    outputs: outputs && maskOutputs(outputs),
+    renderedManifests: typeof rendered === "string" ? path.resolve(root, rendered) : undefined,
+    exitCode: drift ? EXIT.changes : EXIT.ok,
+    error: drift ? `--expect-no-changes: the engine found changes on stack ${args.stack}` : undefined,
+  });
+}
+
+function summary(args: DriverArgs, started: number, envVars: Record<string, string> | undefined, rest: Partial<RunSummary>): RunSummary {
+  return {
+    command: args.command,
+    stack: args.stack,
+    exitCode: EXIT.ok,
+    durationMs: Date.now() - started,
+    backend: envVars?.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL ?? `file://${path.join(REPO_ROOT, DEFAULT_STATE_DIR)}`,
+    ...rest,
+  };
+}
+
+/** Runs one command; returns the exit code (never throws). */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  const started = Date.now();
+  let args: DriverArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    console.error((e as Error).message);
+    return e instanceof DriverError ? e.exitCode : EXIT.usage;
+  }
+  let result: RunSummary;
+  try {
+    result = await run(args, started);
+  } catch (e) {
+    if (e instanceof DriverError) {
+      result = summary(args, started, undefined, { exitCode: e.exitCode, error: e.message });
+    } else {
+      const { CommandError } = await import("@pulumi/pulumi/automation");
+      const text = e instanceof CommandError ? e.message : String((e as Error)?.stack ?? e);
+      const { exitCode, message } = classifyFailure(args.command, args.stack, text);
+      result = summary(args, started, undefined, { exitCode, error: message });
+    }
+  }
+  if (result.renderedManifests && result.command === "up" && result.exitCode === EXIT.ok) {
+    const files = yamlFiles(result.renderedManifests).length;
+    console.log(`\n${files} manifest files in ${result.renderedManifests}`);
+  }
+  console.log("\n" + formatSummary(result));
+  if (args.json !== undefined) {
+    fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+    fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
+  }
+  return result.exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => process.exit(code));
+}

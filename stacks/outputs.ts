@@ -1,0 +1,47 @@
+/**
+ * The outputs contract: what another Pulumi project may read from a platform stack through a
+ * `StackReference`, with the types it reads them as. `index.ts` exports exactly `PlatformOutputs`
+ * (stacks/platform.ts); `PlatformContract` is the same shape with every Output resolved, which is
+ * what `requireOutput` yields. The README's "Outputs contract" table documents each field.
+ *
+ * The contract carries no credential values: each system's credentials live in a Kubernetes
+ * Secret in the environment's namespace, and the contract names that Secret (`secretName`), so
+ * a consumer mounts it with `secretKeyRef` instead of copying passwords between stacks. Were a
+ * secret output ever added, `requireOutput` hands it over as a secret Output, still encrypted in
+ * the consumer's state.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { SystemOutputs } from "../systems/registry";
+import type { PlatformOutputs } from "./platform";
+
+/** One system's entry under the `systems` output. */
+export interface SystemContractOutputs extends SystemOutputs {
+  /** Public DNS name (the host of `url`), when the system is exposed. */
+  hostname?: string;
+}
+
+/** The stack outputs as a consumer reads them, every Output resolved. */
+export type PlatformContract = pulumi.Unwrap<PlatformOutputs>;
+export type PlatformOutputName = keyof PlatformContract;
+
+/** Every top-level output name, in the order the README documents them. */
+export const PLATFORM_OUTPUT_NAMES = ["environment", "namespace", "domain", "renderedManifests", "systems"] as const satisfies readonly PlatformOutputName[];
+
+/** Adds what is derived from a system's own outputs (its DNS name) to its contract entry. */
+export function systemContract(o: SystemOutputs): SystemContractOutputs {
+  return o.url === undefined ? { ...o } : { ...o, hostname: new URL(o.url).hostname };
+}
+
+/**
+ * The fully qualified name of a platform stack, as `new pulumi.StackReference(...)` takes it:
+ * `<org>/scai-platform/<stack>`. On a local file backend the organisation is always
+ * "organization".
+ */
+export function platformStackName(stack: string, org = "organization", project = "scai-platform"): string {
+  return `${org}/${project}/${stack}`;
+}
+
+/** A typed `requireOutput`: the output named `name` of a platform stack, as its contract type. */
+export function platformOutput<K extends PlatformOutputName>(ref: pulumi.StackReference, name: K): pulumi.Output<NonNullable<PlatformContract[K]>> {
+  return ref.requireOutput(name) as pulumi.Output<NonNullable<PlatformContract[K]>>;
+}
