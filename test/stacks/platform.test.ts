@@ -7,7 +7,8 @@ import { validateManifest } from "../k8s-schema";
 import {
   Captured, evaluateStack, generatedSecrets, manifests, ofKind, podSpecs, selects,
 } from "../harness";
-import { restrictedViolations } from "../pss";
+import { NO_PROBES_ANNOTATION as POLICY_NO_PROBES, restrictedViolations } from "../../policy/rules/kubernetes";
+import { NO_PROBES_ANNOTATION } from "../../components/k8s/pod-spec";
 
 const STACKS = ["local", "dev", "prod"] as const;
 
@@ -81,11 +82,11 @@ for (const stack of STACKS) {
       }
     });
 
-    it("every pod spec meets Pod Security Standards restricted (hostNetwork only for SMTP)", () => {
+    it("every pod spec meets Pod Security Standards restricted, and only SMTP uses the host network", () => {
       for (const p of podSpecs(resources)) {
-        const allowed = p.labels["app.kubernetes.io/component"] === "smtp" ? ["hostNetwork"] : [];
-        const violations = restrictedViolations(p.spec).filter(v => !allowed.includes(v));
+        const violations = restrictedViolations({ spec: p.spec, labels: p.labels, annotations: p.annotations, longLived: p.kind !== "Job" });
         assert.deepStrictEqual(violations, [], `${p.kind} ${p.owner}`);
+        if (p.spec.hostNetwork) assert.strictEqual(p.labels["app.kubernetes.io/component"], "smtp", `${p.owner} uses hostNetwork`);
       }
     });
 
@@ -96,7 +97,7 @@ for (const stack of STACKS) {
           for (const k of ["cpu", "memory"]) {
             assert.ok(r.requests?.[k] && r.limits?.[k], `${p.owner}/${c.name} ${k} request and limit`);
           }
-          const reason = p.annotations["scai.dev/no-probes-reason"];
+          const reason = p.annotations[NO_PROBES_ANNOTATION];
           assert.ok((c.livenessProbe && c.readinessProbe) || (reason && reason.length > 10), `${p.owner}/${c.name} probes`);
         }
       }
@@ -147,6 +148,12 @@ for (const stack of STACKS) {
     });
   });
 }
+
+describe("the policy pack and the components agree", () => {
+  it("on the annotation that excuses a container from probes", () => {
+    assert.strictEqual(POLICY_NO_PROBES, NO_PROBES_ANNOTATION);
+  });
+});
 
 describe("environments share nothing", () => {
   /** Physical names a stack creates: namespaces, bucket names, and AWS resource names. */
