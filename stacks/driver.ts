@@ -300,8 +300,29 @@ async function findPulumi(version: string) {
     return await PulumiCommand.get(pinned ? { root } : {});
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
-    throw new DriverError(`no usable Pulumi CLI (looked in ${root}/bin, then PATH: ${why}).\n${ENGINE_HINT}`, EXIT.noEngine);
+    // A fresh machine with internet access: fetch the pinned CLI the way the Automation API does.
+    try {
+      // Without a version it installs the SDK's own, which is the pinned @pulumi/pulumi.
+      console.log(`no Pulumi CLI found: installing ${version} into ${root}`);
+      return await PulumiCommand.install({ root });
+    } catch (installError) {
+      const failed = (installError as Error).message.split("\n")[0];
+      throw new DriverError(
+        `no usable Pulumi CLI (looked in ${root}/bin, then PATH: ${why}); installing ${version} failed: ${failed}.\n${ENGINE_HINT}`,
+        EXIT.noEngine,
+      );
+    }
   }
+}
+
+/**
+ * Resource plugins the program loads on this stack, at the versions of their npm packages (npm
+ * does not run their install scripts). `local` never touches AWS or Docker.
+ */
+export function requiredPlugins(stack: string, root = REPO_ROOT): Array<{ name: string; version: string }> {
+  const deps: Record<string, string> = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).dependencies;
+  const names = stack === "local" ? ["kubernetes", "random"] : ["kubernetes", "random", "aws", "docker"];
+  return names.map(name => ({ name, version: `v${deps[`@pulumi/${name}`].replace(/^[\^~=v]/, "")}` }));
 }
 
 async function run(args: DriverArgs, started: number): Promise<RunSummary> {
@@ -321,6 +342,15 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
   const stack = args.command === "preview" || args.command === "up"
     ? await auto.LocalWorkspace.createOrSelectStack(wsArgs, wsOpts)
     : await auto.LocalWorkspace.selectStack(wsArgs, wsOpts);
+
+  // Already-installed plugins are left alone; missing ones are fetched where the internet is reachable.
+  for (const { name, version } of requiredPlugins(args.stack, root)) {
+    try {
+      await stack.workspace.installPlugin(name, version);
+    } catch (e) {
+      throw new DriverError(`resource plugin ${name} ${version} is not installed and could not be fetched: ${(e as Error).message.split("\n")[0]}\n${ENGINE_HINT}`, EXIT.noEngine);
+    }
+  }
 
   const stream = {
     color: process.stdout.isTTY ? "always" as const : "never" as const,

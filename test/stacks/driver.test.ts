@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  DriverError, EXIT, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary,
+  DriverError, EXIT, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary, requiredPlugins,
   main, maskOutputs, parseArgs, pinnedCliRoot, pinnedPulumiVersion,
 } from "../../stacks/driver";
 import { ConfigError } from "../../stacks/environment";
@@ -189,6 +189,17 @@ describe("driver failures and exit codes", () => {
     assert.match(printed, /get\.pulumi\.com/);
     assert.match(printed, /\.ci\/install-engine\.sh/);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+describe("driver plugins", () => {
+  it("local needs the kubernetes and random plugins at their npm versions; dev and prod add aws and docker", () => {
+    const deps = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).dependencies;
+    assert.deepStrictEqual(requiredPlugins("local"), [
+      { name: "kubernetes", version: `v${deps["@pulumi/kubernetes"]}` },
+      { name: "random", version: `v${deps["@pulumi/random"]}` },
+    ]);
+    assert.deepStrictEqual(requiredPlugins("prod").map(p => p.name), ["kubernetes", "random", "aws", "docker"]);
   });
 });
 
