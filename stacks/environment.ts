@@ -5,9 +5,11 @@
  */
 import { ConfigSource } from "./config-source";
 import {
-  PROFILES, Profile, Schema, Values, boolean, flatten, forProfile, hostname, httpsUrl, isDnsLabel, isField,
+  PROFILES, Profile, Schema, Values, boolean, flatten, forProfile, hostname, httpsUrl, integer, isDnsLabel, isField,
   list, oneOf, text,
 } from "./schema";
+
+const isRoute53ZoneId = (v: string): boolean => /^Z[A-Z0-9]{1,32}$/.test(v);
 import { SYSTEM_NAMES, SystemName, SystemSettings, systemSchemas, systemChecks } from "../systems/registry";
 
 export class ConfigError extends Error {
@@ -96,6 +98,26 @@ export const platformSchema = {
       expectation: "a DNS label",
     }),
   },
+  dns: {
+    zoneId: text({
+      description: "Route53 hosted zone of the environment's domain. DNS records are made only when it is set (local has none).",
+      expectation: "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+      check: isRoute53ZoneId,
+      optional: true,
+    }),
+    ingressHostname: hostname({
+      description: "DNS name of the ingress controller's load balancer; every public hostname points at it. Required with dns.zoneId.",
+      optional: true,
+    }),
+    ingressZoneId: text({
+      description: "Canonical hosted zone of that load balancer (AWS ELB/NLB): public hostnames get A/AAAA alias records. Unset: CNAME records.",
+      expectation: "a Route53 hosted zone id such as Z2IFOLAFXWLO4F",
+      check: isRoute53ZoneId,
+      optional: true,
+    }),
+    ingressIpv6: boolean({ description: "The load balancer is dualstack: add AAAA aliases beside the A aliases.", default: false }),
+    ttl: integer({ description: "TTL in seconds of records that are not aliases (TXT, MX, A of mail hosts, CNAME).", min: 60, max: 86400, default: 300 }),
+  },
   scaikey: {
     url: httpsUrl({
       description: "Base URL of the ScaiKey identity provider shared by the systems.",
@@ -126,8 +148,18 @@ export interface Environment {
   readonly ingress: PlatformSettings["ingress"];
   readonly kedaNamespace: string;
   readonly scaikeyUrl: string;
+  /** Route53 records for this environment; absent when no hosted zone is configured (local). */
+  readonly dns?: DnsSettings;
   /** Settings of each enabled system; absent systems are not deployed. */
   readonly systems: Partial<SystemSettings>;
+}
+
+/** Where an environment's DNS records go and what its public hostnames point at. */
+export interface DnsSettings {
+  readonly zoneId: string;
+  /** The ingress controller's load balancer: alias records when `zoneId` is known, else CNAMEs. */
+  readonly ingress: { readonly hostname: string; readonly zoneId?: string; readonly ipv6: boolean };
+  readonly ttl: number;
 }
 
 /** Reads a schema's fields from the source; problems are appended, never thrown. */
@@ -188,11 +220,14 @@ export function loadEnvironment(src: ConfigSource): Environment {
   const systems: Partial<Record<SystemName, unknown>> = {};
   for (const name of p.systems ?? []) {
     const before = problems.length;
-    const settings = readSchema(systemSchemas[name], src, profile, problems)[name];
+    const settings = (readSchema(systemSchemas[name] as Schema, src, profile, problems) as Record<string, unknown>)[name];
     if (problems.length === before) {
-      problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain }));
+      problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices }));
     }
     systems[name] = settings;
+  }
+  if (p.dns.zoneId !== undefined && p.dns.ingressHostname === undefined) {
+    problems.push(`${src.project}:dns.ingressHostname must be set when dns.zoneId is, so public hostnames can point at the ingress load balancer (got nothing)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -215,6 +250,13 @@ export function loadEnvironment(src: ConfigSource): Environment {
     ingress: p.ingress,
     kedaNamespace: p.keda.namespace,
     scaikeyUrl: p.scaikey.url,
+    ...(p.dns.zoneId === undefined ? {} : {
+      dns: {
+        zoneId: p.dns.zoneId,
+        ingress: { hostname: p.dns.ingressHostname!, zoneId: p.dns.ingressZoneId, ipv6: p.dns.ingressIpv6 },
+        ttl: p.dns.ttl,
+      },
+    }),
     systems: systems as Partial<SystemSettings>,
   };
 }

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DataPlane } from "../components/data/data-plane";
 import { InClusterDataPlane } from "../components/data/in-cluster-data-plane";
+import { PublicHostRecords } from "../components/dns/public-host-records";
 import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
 import { namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
@@ -74,6 +75,12 @@ export function deployPlatform(env: Environment): PlatformOutputs {
   for (const name of Object.keys(env.systems) as SystemName[]) {
     const deploy = systemDeployers[name] as (ctx: Parameters<typeof systemDeployers[SystemName]>[0], s: unknown) => SystemOutputs;
     systems[name] = systemContract(deploy({ env, naming, namespace: ns.name, data, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]));
+  }
+
+  // Every public hostname points at the ingress controller's load balancer, in the environment's zone.
+  const hostnames = Object.values(systems).flatMap(o => (o?.hostname === undefined ? [] : [o.hostname]));
+  if (env.dns && hostnames.length > 0) {
+    new PublicHostRecords("public-hosts", { zoneId: env.dns.zoneId, hostnames, target: env.dns.ingress, ttl: env.dns.ttl }, opts);
   }
 
   return {

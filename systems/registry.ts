@@ -5,27 +5,41 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Profile, Values } from "../stacks/schema";
 import { SystemContext } from "./context";
+import { HridaAi, checkHridaAi, hridaaiSchema } from "./hridaai";
+import { Novitai, checkNovitai, novitaiSchema } from "./novitai";
+import { RaHcp, checkRaHcp, rahcpSchema } from "./ra-hcp";
 import { ScaiDrive, checkScaiDrive, scaidriveSchema } from "./scaidrive";
+import { ScaiSend, checkScaiSend, scaisendSchema } from "./scaisend";
 
-export const SYSTEM_NAMES = ["scaidrive"] as const;
+export const SYSTEM_NAMES = ["scaidrive", "scaisend", "hridaai", "rahcp", "novitai"] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 export const systemSchemas = {
   scaidrive: scaidriveSchema,
+  scaisend: scaisendSchema,
+  hridaai: hridaaiSchema,
+  rahcp: rahcpSchema,
+  novitai: novitaiSchema,
 };
 
 export type SystemSettings = {
-  [K in SystemName]: Values<(typeof systemSchemas)[K]>[K];
+  [K in SystemName]: Values<(typeof systemSchemas)[K]>[K & keyof Values<(typeof systemSchemas)[K]>];
 };
 
 export interface CheckContext {
   profile: Profile;
   project: string;
   domain: string;
+  /** Where data services come from ("in-cluster" or "aws"). */
+  dataServices?: string;
 }
 
 export const systemChecks: { [K in SystemName]: (s: SystemSettings[K], ctx: CheckContext) => string[] } = {
   scaidrive: checkScaiDrive,
+  scaisend: checkScaiSend,
+  hridaai: checkHridaAi,
+  rahcp: checkRaHcp,
+  novitai: checkNovitai,
 };
 
 /** What another project may read about a deployed system (see the README's outputs contract). */
@@ -55,5 +69,37 @@ export const systemDeployers: { [K in SystemName]: (ctx: SystemContext, s: Syste
       bucket: d.bucket,
       bucketArn: d.bucketArn,
     };
+  },
+  scaisend: (ctx, s) => {
+    const d = new ScaiSend(ctx, s);
+    return {
+      url: d.url,
+      apiAddress: d.apiAddress,
+      secretName: d.secretName,
+      databaseHost: d.databaseHost,
+      redisHost: d.redisHost,
+      bucket: d.bucket,
+      bucketArn: d.bucketArn,
+    };
+  },
+  hridaai: (ctx, s) => {
+    const d = new HridaAi(ctx, s);
+    return {
+      url: d.url,
+      apiAddress: d.apiAddress,
+      secretName: d.secretName,
+      databaseHost: d.databaseHost,
+      redisHost: d.redisHost,
+      bucket: d.bucket,
+      bucketArn: d.bucketArn,
+    };
+  },
+  rahcp: (ctx, s) => {
+    const d = new RaHcp(ctx, s);
+    return { url: d.url, apiAddress: d.apiAddress, secretName: d.secretName, redisHost: d.redisHost };
+  },
+  novitai: (ctx, s) => {
+    const d = new Novitai(ctx, s);
+    return { ...(d.url === undefined ? {} : { url: d.url }), apiAddress: d.apiAddress, secretName: d.secretName };
   },
 };

@@ -121,8 +121,18 @@ export function stackConfig(stack: string): Record<string, string> {
   return out;
 }
 
-/** A config source for a committed stack file, with overrides. */
-export function stackSource(stack: string, overrides: Record<string, string> = {}, secrets: Record<string, string> = {}): ConfigSource {
+/** Example secret config of a stack: what an operator sets with `pulumi config set --secret`. */
+export function exampleSecrets(stack: string): Record<string, string> {
+  if (stack === "local") return {}; // local runs with no setup: its secrets are optional there
+  return {
+    "scaisend.scaikey.clientSecret": `example-${stack}-scaikey-client-secret`,
+    "scaisend.scaikey.webhookSecret": `example-${stack}-scaikey-webhook-secret`,
+    "novitai.apiKey": `example-${stack}-novita-api-key`,
+  };
+}
+
+/** A config source for a committed stack file, with overrides; secrets default to `exampleSecrets(stack)`. */
+export function stackSource(stack: string, overrides: Record<string, string> = {}, secrets: Record<string, string> = exampleSecrets(stack)): ConfigSource {
   return mapConfigSource(PROJECT, stack, { ...stackConfig(stack), ...overrides }, secrets);
 }
 
@@ -130,7 +140,7 @@ export function stackSource(stack: string, overrides: Record<string, string> = {
 export async function evaluateStack(
   stack: string,
   overrides: Record<string, string> = {},
-  secrets: Record<string, string> = {},
+  secrets: Record<string, string> = exampleSecrets(stack),
 ): Promise<{ env: Environment; outputs: PlatformOutputs; resources: Captured[] }> {
   const env = loadEnvironment(stackSource(stack, overrides, secrets));
   const { result, resources } = await evaluate(stack, () => deployPlatform(env));

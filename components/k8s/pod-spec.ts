@@ -113,6 +113,13 @@ export interface HardenedPodArgs {
   probes: Probes;
   restartPolicy?: "Always" | "OnFailure" | "Never";
   hostNetwork?: boolean;
+  /**
+   * Bind a port below 1024 in the node's network namespace, where no sysctl can lower the limit:
+   * the process runs as root with every capability dropped except NET_BIND_SERVICE (a non-root
+   * process cannot use that capability, as Kubernetes grants no ambient capabilities). Only in a
+   * namespace whose Pod Security level admits root. Default: false.
+   */
+  bindLowPorts?: boolean;
   terminationGracePeriodSeconds?: number;
   serviceAccountName?: Input<string>;
   topologySpreadConstraints?: k8s.types.input.core.v1.TopologySpreadConstraint[];
@@ -127,6 +134,10 @@ export function hardenedPodSpec(a: HardenedPodArgs): PodSpec {
     readOnly: false,
   }));
   const mounted = [...scratchVolumes, ...(a.volumes ?? [])];
+  const root = a.bindLowPorts === true;
+  const containerSecurity = root
+    ? { ...restrictedContainerSecurity(0), runAsNonRoot: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } }
+    : restrictedContainerSecurity(a.uid);
   return {
     automountServiceAccountToken: false,
     serviceAccountName: a.serviceAccountName,
@@ -137,17 +148,17 @@ export function hardenedPodSpec(a: HardenedPodArgs): PodSpec {
     terminationGracePeriodSeconds: a.terminationGracePeriodSeconds,
     topologySpreadConstraints: a.topologySpreadConstraints,
     securityContext: {
-      runAsNonRoot: true,
-      runAsUser: a.uid,
-      runAsGroup: a.uid,
-      fsGroup: a.uid,
+      runAsNonRoot: !root,
+      runAsUser: root ? 0 : a.uid,
+      runAsGroup: root ? 0 : a.uid,
+      fsGroup: root ? undefined : a.uid,
       seccompProfile: { type: "RuntimeDefault" },
     },
     containers: [
       {
         ...a.container,
         ...containerProbes(a.probes),
-        securityContext: restrictedContainerSecurity(a.uid),
+        securityContext: containerSecurity,
         volumeMounts: mounted.map(m => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: m.readOnly })),
       },
     ],

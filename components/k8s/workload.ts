@@ -51,6 +51,18 @@ export interface WorkloadArgs {
   podAnnotations?: Record<string, Input<string>>;
   /** Run in the node's network namespace (ScaiSend SMTP only). Default: false. */
   hostNetwork?: boolean;
+  /** Bind a port below 1024 under `hostNetwork` (see `HardenedPodArgs.bindLowPorts`). Default: false. */
+  bindLowPorts?: boolean;
+  /**
+   * Expose `port` outside the cluster through a LoadBalancer Service instead of a ClusterIP one,
+   * for protocols an Ingress cannot carry (SMTP). Default: ClusterIP.
+   */
+  loadBalancer?: {
+    /** "Local" keeps the client's source address (no second hop through another node). Default: "Local". */
+    externalTrafficPolicy?: "Local" | "Cluster";
+    /** Cloud-specific load balancer settings, e.g. the AWS load balancer controller's. Default: none. */
+    annotations?: Record<string, string>;
+  };
   /** Seconds to finish in-flight work on shutdown. Default: 30. */
   terminationGracePeriodSeconds?: number;
 }
@@ -116,6 +128,7 @@ export class Workload extends pulumi.ComponentResource {
             probes: args.probes,
             serviceAccountName: this.serviceAccountName,
             hostNetwork: args.hostNetwork,
+            bindLowPorts: args.bindLowPorts,
             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 30,
             topologySpreadConstraints: topology,
             container: {
@@ -135,10 +148,12 @@ export class Workload extends pulumi.ComponentResource {
 
     if (args.port) {
       this.servicePort = args.port.servicePort ?? args.port.containerPort;
+      const lb = args.loadBalancer;
       const svc = new k8s.core.v1.Service(name, {
-        metadata,
+        metadata: lb?.annotations ? { ...metadata, annotations: lb.annotations } : metadata,
         spec: {
-          type: "ClusterIP",
+          type: lb ? "LoadBalancer" : "ClusterIP",
+          ...(lb ? { externalTrafficPolicy: lb.externalTrafficPolicy ?? "Local" } : {}),
           selector: args.selector,
           ports: [{ name: args.port.name, port: this.servicePort, targetPort: args.port.name, protocol: args.port.protocol ?? "TCP" }],
         },

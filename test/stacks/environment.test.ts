@@ -5,7 +5,7 @@ import { mapConfigSource } from "../../stacks/config-source";
 import { ConfigError, allConfigKeys, loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
 import { PULUMI_YAML, README, configBlock, withTable } from "../../stacks/config-sync";
-import { PROJECT, evaluate, stackConfig, stackSource } from "../harness";
+import { PROJECT, evaluate, exampleSecrets, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */
 function problemsOf(stack: string, overrides: Record<string, string>): string[] {
@@ -42,7 +42,7 @@ describe("stack config: profiles and defaults", () => {
   });
 
   it("a stack not named for a profile takes the profile from config", () => {
-    const env = loadEnvironment(mapConfigSource(PROJECT, "staging", { ...stackConfig("prod"), profile: "prod" }));
+    const env = loadEnvironment(mapConfigSource(PROJECT, "staging", { ...stackConfig("prod"), profile: "prod" }, exampleSecrets("prod")));
     assert.strictEqual(env.profile, "prod");
     assert.strictEqual(env.namespace, "scai-staging");
   });

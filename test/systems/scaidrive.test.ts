@@ -4,7 +4,7 @@ import { mapConfigSource } from "../../stacks/config-source";
 import { loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
 import {
-  Captured, PROJECT, captured, dependsOn, envOf, evaluate, evaluateStack, isSecretValue, named, ofKind, selects, stackConfig,
+  Captured, PROJECT, captured, dependsOn, envOf, evaluate, evaluateStack, exampleSecrets, isSecretValue, named, ofKind, selects, stackConfig,
 } from "../harness";
 
 const REQUIRED_ENV = [
@@ -193,7 +193,7 @@ describe("ScaiDrive (seed 000) on dev", () => {
   it("SCAIDRIVE_CORS_ORIGINS is unset on prod unless configured", async () => {
     const config = stackConfig("prod");
     delete config["scaidrive.corsOrigins"];
-    const env = loadEnvironment(mapConfigSource(PROJECT, "prod", config));
+    const env = loadEnvironment(mapConfigSource(PROJECT, "prod", config, exampleSecrets("prod")));
     const { resources: r } = await evaluate("prod", () => deployPlatform(env));
     assert.strictEqual(envOf(container(named(r, "Deployment", "scaidrive-api"))).SCAIDRIVE_CORS_ORIGINS, undefined);
   });

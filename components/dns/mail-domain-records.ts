@@ -1,0 +1,93 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../options";
+import {
+  DmarcOptions, RecordValueError, SpfAll, assertHostname, checkDkimSelector, dkimRecord, dmarcRecord, ipFamily, route53Txt, spfRecord,
+} from "./record-values";
+
+/** A mail host's forward records. */
+export interface MailHost {
+  hostname: string;
+  /** Its public addresses: A for IPv4, AAAA for IPv6. */
+  ips: string[];
+}
+
+/** What one domain that mail is sent from publishes. */
+export interface SenderDomain {
+  domain: string;
+  /** Addresses mail for this domain leaves from (the SPF record). */
+  outboundIps: string[];
+  /** How receivers treat other senders. Default: "-all" (fail). */
+  spfAll?: SpfAll;
+  /** DKIM selector and public key: `<selector>._domainkey.<domain>`. */
+  dkim: { selector: string; publicKey: string };
+  dmarc: DmarcOptions;
+}
+
+export interface MailDomainRecordsArgs {
+  zoneId: pulumi.Input<string>;
+  /** Mail hosts' A/AAAA records (the SMTP inbound host, the HELO host). Same name twice: one record set. */
+  hosts: MailHost[];
+  /** A domain whose mail (abuse@, FBL reports) is delivered to `mx`. Default: none. */
+  abuseDomain?: string;
+  /** Host the abuse domain's MX points at; must be one of `hosts` (an MX never names a CNAME). */
+  mx?: string;
+  senderDomains: SenderDomain[];
+  /** TTL of every record. Default: 300. */
+  ttl?: number;
+}
+
+/**
+ * The DNS a mail sender publishes: A/AAAA for its SMTP hosts, MX for the domain that receives
+ * abuse reports and DSNs, and per sender domain SPF, DKIM and DMARC TXT records. Every value is
+ * validated first and TXT values longer than 255 characters are split into several strings.
+ */
+export class MailDomainRecords extends pulumi.ComponentResource {
+  /** Every record as "<name> <type>", for outputs and reviews. */
+  public readonly records: string[] = [];
+  /** Forward records, for what must wait until they exist (reverse DNS). */
+  public readonly forwardRecords: aws.route53.Record[] = [];
+
+  constructor(name: string, args: MailDomainRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:dns:MailDomainRecords", name, {}, opts);
+    const ttl = args.ttl ?? 300;
+    const child = childOptions(this, opts);
+    const record = (id: string, recordName: string, type: string, records: string[]) => {
+      this.records.push(`${recordName} ${type}`);
+      return new aws.route53.Record(`${name}-${id}`, { zoneId: args.zoneId, name: recordName, type, ttl, records }, child);
+    };
+
+    // Merge hosts of the same name: Route53 holds one record set per name and type.
+    const hosts = new Map<string, string[]>();
+    for (const h of args.hosts) {
+      assertHostname("a mail hostname", h.hostname);
+      hosts.set(h.hostname, [...new Set([...(hosts.get(h.hostname) ?? []), ...h.ips])]);
+    }
+    for (const [host, ips] of hosts) {
+      for (const family of [4, 6] as const) {
+        const of = ips.filter(ip => ipFamily(ip) === family);
+        if (ips.some(ip => ipFamily(ip) === undefined)) throw new RecordValueError(`${host} must resolve to IP addresses (got ${JSON.stringify(ips)})`);
+        if (of.length) this.forwardRecords.push(record(`${host}-${family === 4 ? "a" : "aaaa"}`, host, family === 4 ? "A" : "AAAA", of));
+      }
+    }
+
+    if (args.abuseDomain !== undefined) {
+      assertHostname("the abuse domain", args.abuseDomain);
+      if (args.mx === undefined || !hosts.has(args.mx)) {
+        throw new RecordValueError(`the MX of ${args.abuseDomain} must point at a mail host with A/AAAA records here (got ${JSON.stringify(args.mx ?? null)})`);
+      }
+      record(`${args.abuseDomain}-mx`, args.abuseDomain, "MX", [`10 ${args.mx}`]);
+    }
+
+    for (const d of args.senderDomains) {
+      assertHostname("a sender domain", d.domain);
+      const selector = checkDkimSelector("a DKIM selector", d.dkim.selector);
+      if (selector.length) throw new RecordValueError(selector[0]);
+      record(`${d.domain}-spf`, d.domain, "TXT", [route53Txt(spfRecord(d.outboundIps, d.spfAll))]);
+      record(`${d.domain}-dkim`, `${d.dkim.selector}._domainkey.${d.domain}`, "TXT", [route53Txt(dkimRecord(d.dkim.publicKey))]);
+      record(`${d.domain}-dmarc`, `_dmarc.${d.domain}`, "TXT", [route53Txt(dmarcRecord(d.dmarc))]);
+    }
+
+    this.registerOutputs({ records: this.records });
+  }
+}

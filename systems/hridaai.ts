@@ -1,0 +1,281 @@
+/**
+ * HridaAI (seed 002) in its scaled configuration: stateless `web` replicas on PostgreSQL with
+ * pgvector, Redis for websockets and shared state, S3 for uploads, Apache Tika for content
+ * extraction (in the cluster, reachable only from HridaAI), and one migration Job as the only
+ * process with ENABLE_DB_MIGRATIONS=true.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BucketRequest, databaseUrl, redisUrl } from "../components/data/data-plane";
+import { AppSecret } from "../components/k8s/app-secret";
+import { internetEgress } from "../components/k8s/network";
+import { OneShotJob } from "../components/k8s/one-shot-job";
+import { envVars } from "../components/k8s/pod-spec";
+import { WebIngress } from "../components/k8s/web-ingress";
+import { Workload } from "../components/k8s/workload";
+import {
+  Profile, Values, cpu, hostname, httpUrl, image, integer, isImmutableImageRef, list, memory, oneOf, secret, text,
+} from "../stacks/schema";
+import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
+
+export const HRIDAAI = "hridaai";
+
+/** Facts from the seed (and the image it documents), not configuration. */
+export const HRIDAAI_SEED = {
+  /** The image's HTTP port. */
+  port: 8080,
+  /** The image's documented health endpoint: 200 while the process serves. */
+  health: "/health",
+  websocketPath: "/ws/socket.io",
+  websocketTimeoutSeconds: 3600,
+  tika: { image: "apache/tika:2.9.2.1-full", port: 9998, uid: 35002, probe: "/tika" },
+  /** Fixed by the seed's scaled configuration: the orchestrator scales, not the app. */
+  fixedEnv: {
+    VECTOR_DB: "pgvector",
+    WEBSOCKET_MANAGER: "redis",
+    ENABLE_WEBSOCKET_SUPPORT: "true",
+    STORAGE_PROVIDER: "s3",
+    CONTENT_EXTRACTION_ENGINE: "tika",
+    UVICORN_WORKERS: "1",
+    // A concurrency ceiling, not a thread count: "never lower it" (seed 002).
+    THREAD_POOL_SIZE: "2000",
+    DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL: "300",
+    ENABLE_PROFILE_IMAGE_URL_FORWARDING: "false",
+    AIOHTTP_CLIENT_ALLOW_REDIRECTS: "false",
+    ENABLE_OAUTH_ID_TOKEN_COOKIE: "false",
+  },
+  pdbMinAvailable: 1,
+} as const;
+
+const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
+/** HridaAI's duration syntax: a number with ms, s, m, h, d or w (e.g. 8h, 4w), or -1 for none. */
+const isJwtDuration = (v: string) => /^(\d+(ms|s|m|h|d|w)|-1)$/.test(v);
+
+export const hridaaiSchema = {
+  hridaai: {
+    image: image({
+      description: "HridaAI image. Prod requires a tag other than latest or a digest.",
+      default: { local: "scailabs/hridaai:latest", dev: "scailabs/hridaai:latest", prod: undefined },
+    }),
+    hostname: hostname({ description: "Public hostname. Default: ai.<domain>.", optional: true }),
+    schemaVersion: text({ description: "Bump to run the migration Job again for the same image.", default: "1" }),
+    migrateCommand: list<string>({
+      description: "Command of the migration Job. Default: import the config module, which runs the Alembic migrations when ENABLE_DB_MIGRATIONS is true, then exit.",
+      minItems: 1,
+      default: ["python", "-c", "import open_webui.config"],
+    }),
+    jwtExpiresIn: text({
+      description: "JWT_EXPIRES_IN: shorter than the image's four weeks (seed 002's hardening).",
+      expectation: "a duration such as 8h, 1d or 4w",
+      check: isJwtDuration,
+      default: perProfile("1d", "8h", "8h"),
+    }),
+    web: {
+      replicas: integer({ description: "Web pods at creation.", min: 1, default: perProfile(1, 2, 3) }),
+      maxReplicas: integer({ description: "HPA maximum.", min: 1, default: perProfile(2, 4, 10) }),
+      targetCpu: integer({ description: "HPA CPU utilisation target, percent.", min: 10, max: 100, default: 70 }),
+      cpu: cpu({ description: "CPU request per web pod.", default: perProfile("250m", "500m", "1") }),
+      cpuLimit: cpu({ description: "CPU limit per web pod.", default: perProfile("1", "2", "4") }),
+      memory: memory({ description: "Memory request and limit per web pod.", default: perProfile("1Gi", "2Gi", "4Gi") }),
+    },
+    database: {
+      poolSize: integer({ description: "DATABASE_POOL_SIZE per pod (seed 002's starting point: 15).", min: 1, default: 15 }),
+      maxOverflow: integer({ description: "DATABASE_POOL_MAX_OVERFLOW per pod (seed 002: 20).", min: 0, default: 20 }),
+    },
+    embedding: {
+      engine: oneOf(["openai", "ollama"] as const, { description: "RAG_EMBEDDING_ENGINE: an external embedding service (seed 002).", default: "openai" }),
+      baseUrl: httpUrl({ description: "RAG_OPENAI_API_BASE_URL or RAG_OLLAMA_BASE_URL. Default: the engine's own.", optional: true }),
+      apiKey: secret({ description: "RAG_OPENAI_API_KEY (openai engine). Default: none.", optional: true }),
+    },
+    otelEndpoint: httpUrl({ description: "OTEL_EXPORTER_OTLP_ENDPOINT; sets ENABLE_OTEL=true. Default: no telemetry export.", optional: true }),
+    tika: {
+      replicas: integer({ description: "Apache Tika pods.", min: 1, default: perProfile(1, 1, 2) }),
+      memory: memory({ description: "Memory request and limit per Tika pod.", default: perProfile("1Gi", "2Gi", "2Gi") }),
+    },
+  },
+};
+
+export type HridaAiSettings = Values<typeof hridaaiSchema>["hridaai"];
+
+export function checkHridaAi(s: HridaAiSettings, ctx: { profile: Profile; project: string }): string[] {
+  const k = (key: string) => `${ctx.project}:hridaai.${key}`;
+  const problems: string[] = [];
+  if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
+    problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+  }
+  if (s.web.replicas > s.web.maxReplicas) {
+    problems.push(`${k("web.maxReplicas")} must be >= web.replicas (${s.web.replicas}) (got ${s.web.maxReplicas})`);
+  }
+  if (s.jwtExpiresIn === "-1") {
+    problems.push(`${k("jwtExpiresIn")} must be a finite duration: tokens that never expire cannot be revoked by expiry (got "-1")`);
+  }
+  return problems;
+}
+
+/** The HridaAI deployment of one environment. */
+export class HridaAi extends pulumi.ComponentResource {
+  public readonly url: string;
+  public readonly apiAddress: pulumi.Output<string>;
+  public readonly secretName: pulumi.Output<string>;
+  public readonly bucket: pulumi.Output<string>;
+  public readonly bucketArn?: pulumi.Output<string>;
+  public readonly databaseHost: pulumi.Output<string>;
+  public readonly redisHost: pulumi.Output<string>;
+
+  constructor(ctx: SystemContext, s: HridaAiSettings) {
+    super("scai:system:HridaAi", HRIDAAI, {}, ctx.opts);
+    const { naming, env } = ctx;
+    const ns = ctx.namespace;
+    const child = { parent: this };
+    const host = s.hostname ?? `ai.${env.domain}`;
+    const name = (...parts: string[]) => naming.k8s(HRIDAAI, ...parts);
+    const labels = (role: string) => naming.labels(HRIDAAI, role);
+    const roles = { web: name("web"), migrate: name("migrate"), tika: name("tika") };
+
+    const db = ctx.data.database(HRIDAAI, { engine: "postgres", database: HRIDAAI, username: HRIDAAI, extensions: ["vector"] }, this);
+    const redis = ctx.data.redis(HRIDAAI, { maxmemoryPolicy: "noeviction" }, this);
+    const bucketRequest: BucketRequest = { purpose: "uploads", abortIncompleteUploadsAfterDays: 1, serviceAccounts: [roles.web] };
+    const bucket = ctx.data.bucket(HRIDAAI, bucketRequest, this);
+
+    const secret = new AppSecret(name("env"), {
+      namespace: ns,
+      labels: labels("env"),
+      rotation: env.secretsRotation,
+      // One key shared by every replica, so sessions survive rolling restarts and any pod decrypts
+      // OAuth tokens another wrote (seed 002: set both variables to the same value).
+      generated: { HRIDAAI_SECRET_KEY: { length: 64 } },
+      values: {
+        DATABASE_URL: databaseUrl("postgresql", db),
+        REDIS_URL: redisUrl(redis),
+        S3_ACCESS_KEY_ID: bucket.credentials?.accessKeyId,
+        S3_SECRET_ACCESS_KEY: bucket.credentials?.secretAccessKey,
+        RAG_OPENAI_API_KEY: s.embedding.apiKey,
+      },
+    }, child);
+    this.secretName = secret.secretName;
+
+    const tikaSelector = labels("tika");
+    const webSelector = labels("web");
+    const migrateSelector = labels("migrate");
+    const tika = new Workload(roles.tika, {
+      namespace: ns,
+      selector: tikaSelector,
+      image: HRIDAAI_SEED.tika.image,
+      replicas: s.tika.replicas,
+      uid: HRIDAAI_SEED.tika.uid,
+      port: { name: "http", containerPort: HRIDAAI_SEED.tika.port },
+      probes: {
+        liveness: { kind: "http", path: HRIDAAI_SEED.tika.probe, port: "http" },
+        readiness: { kind: "http", path: HRIDAAI_SEED.tika.probe, port: "http" },
+        initialDelaySeconds: 20,
+      },
+      resources: { requests: { cpu: "250m", memory: s.tika.memory }, limits: { cpu: "2", memory: s.tika.memory } },
+      // Tika's forked parser JVMs write temporary files.
+      scratch: [{ path: "/tmp", sizeLimit: "1Gi" }],
+      minAvailable: 1,
+      // Extraction is the leak-prone part (seed 002): only HridaAI's pods reach it, and it reaches nothing.
+      allowFrom: [{ podSelector: { matchLabels: webSelector } }, { podSelector: { matchLabels: migrateSelector } }],
+    }, child);
+    const tikaUrl = pulumi.interpolate`http://${tika.serviceName}.${ns}.svc.cluster.local:${HRIDAAI_SEED.tika.port}`;
+    const toTika = { to: [{ podSelector: { matchLabels: tikaSelector } }], ports: [{ protocol: "TCP", port: HRIDAAI_SEED.tika.port }] };
+
+    const embeddingBase = s.embedding.baseUrl;
+    const env_ = (migrations: boolean) => envVars({
+      ...HRIDAAI_SEED.fixedEnv,
+      // Exactly one process migrates: the Job; every replica leaves the schema alone (seed 002).
+      ENABLE_DB_MIGRATIONS: migrations ? "true" : "false",
+      DATABASE_URL: secret.ref("DATABASE_URL"),
+      PGVECTOR_DB_URL: secret.ref("DATABASE_URL"),
+      DATABASE_POOL_SIZE: String(s.database.poolSize),
+      DATABASE_POOL_MAX_OVERFLOW: String(s.database.maxOverflow),
+      REDIS_URL: secret.ref("REDIS_URL"),
+      HRIDAAI_SECRET_KEY: secret.ref("HRIDAAI_SECRET_KEY"),
+      OAUTH_SESSION_TOKEN_ENCRYPTION_KEY: secret.ref("HRIDAAI_SECRET_KEY"),
+      S3_BUCKET_NAME: bucket.bucket,
+      S3_REGION_NAME: bucket.region,
+      S3_ENDPOINT_URL: bucket.endpoint,
+      S3_ACCESS_KEY_ID: secret.has("S3_ACCESS_KEY_ID") ? secret.ref("S3_ACCESS_KEY_ID") : undefined,
+      S3_SECRET_ACCESS_KEY: secret.has("S3_SECRET_ACCESS_KEY") ? secret.ref("S3_SECRET_ACCESS_KEY") : undefined,
+      TIKA_SERVER_URL: tikaUrl,
+      RAG_EMBEDDING_ENGINE: s.embedding.engine,
+      RAG_OPENAI_API_BASE_URL: s.embedding.engine === "openai" ? embeddingBase : undefined,
+      RAG_OLLAMA_BASE_URL: s.embedding.engine === "ollama" ? embeddingBase : undefined,
+      RAG_OPENAI_API_KEY: secret.has("RAG_OPENAI_API_KEY") ? secret.ref("RAG_OPENAI_API_KEY") : undefined,
+      ENABLE_OTEL: s.otelEndpoint ? "true" : undefined,
+      OTEL_EXPORTER_OTLP_ENDPOINT: s.otelEndpoint,
+      JWT_EXPIRES_IN: s.jwtExpiresIn,
+      WEBUI_URL: `https://${host}`,
+    });
+    const outbound = [
+      toTika,
+      // Model providers, OAuth and the embedding service over HTTPS.
+      internetEgress([443]),
+      ...[embeddingBase, s.otelEndpoint].filter((u): u is string => u !== undefined).map(egressToUrl),
+    ];
+    const uses = [db.access, redis.access, bucket.access];
+    const irsa = bucket.serviceAccountAnnotations;
+
+    const migration = new OneShotJob(roles.migrate, {
+      namespace: ns,
+      selector: migrateSelector,
+      image: s.image,
+      command: s.migrateCommand,
+      env: env_(true),
+      resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+      revision: `${s.image}\nschema ${s.schemaVersion}`,
+      uses,
+      allowEgress: [toTika],
+    }, { parent: this, dependsOn: [secret, ...db.ready, ...redis.ready, ...bucket.ready] });
+
+    const web = new Workload(roles.web, {
+      namespace: ns,
+      selector: webSelector,
+      image: s.image,
+      replicas: s.web.replicas,
+      port: { name: "http", containerPort: HRIDAAI_SEED.port },
+      probes: {
+        liveness: { kind: "http", path: HRIDAAI_SEED.health, port: "http" },
+        readiness: { kind: "http", path: HRIDAAI_SEED.health, port: "http" },
+        startup: { kind: "http", path: HRIDAAI_SEED.health, port: "http" },
+      },
+      resources: { requests: { cpu: s.web.cpu, memory: s.web.memory }, limits: { cpu: s.web.cpuLimit, memory: s.web.memory } },
+      env: env_(false),
+      // The app writes caches under its data dir even with S3 storage; /tmp for uploads in flight.
+      scratch: [{ path: "/tmp", sizeLimit: "1Gi" }, { path: "/app/backend/data", sizeLimit: "2Gi" }],
+      minAvailable: HRIDAAI_SEED.pdbMinAvailable,
+      autoscaling: { minReplicas: s.web.replicas, maxReplicas: s.web.maxReplicas, targetCpuUtilization: s.web.targetCpu },
+      uses,
+      allowFrom: [ingressControllerPeer(env)],
+      allowEgress: outbound,
+      serviceAccountAnnotations: irsa,
+    }, { parent: this, dependsOn: [migration, tika] });
+    this.apiAddress = pulumi.interpolate`http://${web.serviceName}.${ns}.svc.cluster.local:${HRIDAAI_SEED.port}`;
+
+    new WebIngress(name("web"), {
+      namespace: ns,
+      labels: labels("web"),
+      host,
+      className: env.ingress.className,
+      clusterIssuer: env.ingress.clusterIssuer,
+      maxBodySize: "100m",
+      websocketTimeoutSeconds: HRIDAAI_SEED.websocketTimeoutSeconds,
+      routes: [
+        { path: "/", serviceName: web.serviceName!, servicePort: "http" },
+        { path: HRIDAAI_SEED.websocketPath, serviceName: web.serviceName!, servicePort: "http", websocket: true },
+      ],
+    }, { parent: this, dependsOn: [web] });
+
+    this.url = `https://${host}`;
+    this.bucket = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.databaseHost = db.host;
+    this.redisHost = redis.host;
+    this.registerOutputs({
+      url: this.url,
+      apiAddress: this.apiAddress,
+      secretName: this.secretName,
+      bucket: this.bucket,
+      databaseHost: this.databaseHost,
+      redisHost: this.redisHost,
+    });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Novitai (seed 004): one hardened API container in front of the Novita.ai GPU API: UID 1001,
+ * read-only root filesystem with /tmp and /var/tmp in memory, 256Mi/250m requested and
+ * 512Mi/500m at most, `/health` probes, `/metrics` scraped by Prometheus, and outbound HTTPS to
+ * Novita only. Internal by default; an Ingress only when a hostname is configured.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AppSecret } from "../components/k8s/app-secret";
+import { clientLabel, internetEgress, namespacePeer } from "../components/k8s/network";
+import { envVars } from "../components/k8s/pod-spec";
+import { WebIngress } from "../components/k8s/web-ingress";
+import { Workload } from "../components/k8s/workload";
+import {
+  Profile, Values, hostname, image, integer, isDnsLabel, isImmutableImageRef, oneOf, secret, text,
+} from "../stacks/schema";
+import { SystemContext, ingressControllerPeer } from "./context";
+
+export const NOVITAI = "novitai";
+
+/** Facts from the seed, not configuration. */
+export const NOVITAI_SEED = {
+  uid: 1001,
+  health: "/health",
+  metrics: "/metrics",
+  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+  /** tmpfs in the seed's compose file (noexec, nosuid): memory-backed here. */
+  scratch: [{ path: "/tmp", medium: "Memory", sizeLimit: "64Mi" }, { path: "/var/tmp", medium: "Memory", sizeLimit: "64Mi" }],
+  /** The compose file's stop grace period. */
+  terminationGracePeriodSeconds: 30,
+} as const;
+
+const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
+
+export const novitaiSchema = {
+  novitai: {
+    image: image({
+      description: "Novitai image. Prod requires a tag other than latest or a digest.",
+      default: { local: "scailabs/novitai:latest", dev: "scailabs/novitai:latest", prod: undefined },
+    }),
+    apiKey: secret({
+      description: "NOVITA_API_KEY (`pulumi config set --secret novitai.apiKey ...`). Required; on local only, a random stand-in when unset.",
+      optional: perProfile(true, false, false),
+    }),
+    port: integer({ description: "Port the API listens on (PORT); the seed does not name it.", min: 1024, max: 65535, default: 3000 }),
+    hostname: hostname({ description: "Public hostname; when set the API gets a TLS Ingress. Default: internal only.", optional: true }),
+    replicas: integer({ description: "API pods.", min: 1, default: perProfile(1, 1, 2) }),
+    logLevel: oneOf(["debug", "info", "warn", "error"] as const, { description: "LOG_LEVEL.", default: perProfile<"debug" | "info">("debug", "info", "info") }),
+    monitoringNamespace: text({
+      description: "Namespace of the Prometheus that scrapes /metrics; admitted on the API port.",
+      default: "monitoring",
+      check: isDnsLabel,
+      expectation: "a DNS label",
+    }),
+    instancePollInterval: integer({ description: "INSTANCE_POLL_INTERVAL, seconds between instance status checks.", min: 1, default: 30 }),
+    maxConcurrentJobs: integer({ description: "MAX_CONCURRENT_JOBS.", min: 1, default: 10 }),
+    cacheTimeout: integer({ description: "CACHE_TIMEOUT, seconds API responses are cached.", min: 0, default: 300 }),
+    requestTimeout: integer({ description: "REQUEST_TIMEOUT, milliseconds for requests to the Novita API.", min: 1000, default: 30000 }),
+  },
+};
+
+export type NovitaiSettings = Values<typeof novitaiSchema>["novitai"];
+
+export function checkNovitai(s: NovitaiSettings, ctx: { profile: Profile; project: string }): string[] {
+  const problems: string[] = [];
+  if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
+    problems.push(`${ctx.project}:novitai.image must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+  }
+  return problems;
+}
+
+/** The Novitai deployment of one environment. */
+export class Novitai extends pulumi.ComponentResource {
+  public readonly url?: string;
+  public readonly apiAddress: pulumi.Output<string>;
+  public readonly secretName: pulumi.Output<string>;
+  /** The label a pod of this environment wears to be admitted to the API. */
+  public readonly clientLabels: Record<string, string>;
+
+  constructor(ctx: SystemContext, s: NovitaiSettings) {
+    super("scai:system:Novitai", NOVITAI, {}, ctx.opts);
+    const { naming, env } = ctx;
+    const ns = ctx.namespace;
+    const child = { parent: this };
+    const name = (...parts: string[]) => naming.k8s(NOVITAI, ...parts);
+    const labels = (role: string) => naming.labels(NOVITAI, role);
+    const apiName = name("api");
+    this.clientLabels = clientLabel(apiName);
+
+    const secret = new AppSecret(name("env"), {
+      namespace: ns,
+      labels: labels("env"),
+      rotation: env.secretsRotation,
+      // Local renders manifests for a cluster with no Novita account: a stand-in keeps the pod spec whole.
+      generated: (s.apiKey === undefined ? { NOVITA_API_KEY: { length: 40 } } : {}) as Record<"NOVITA_API_KEY", { length: number }>,
+      values: { NOVITA_API_KEY: s.apiKey },
+    }, child);
+    this.secretName = secret.secretName;
+
+    const api = new Workload(apiName, {
+      namespace: ns,
+      selector: labels("api"),
+      image: s.image,
+      replicas: s.replicas,
+      uid: NOVITAI_SEED.uid,
+      scratch: NOVITAI_SEED.scratch.map(d => ({ ...d })),
+      port: { name: "http", containerPort: s.port },
+      probes: {
+        liveness: { kind: "http", path: NOVITAI_SEED.health, port: "http" },
+        readiness: { kind: "http", path: NOVITAI_SEED.health, port: "http" },
+        initialDelaySeconds: 15,
+      },
+      resources: NOVITAI_SEED.resources,
+      env: envVars({
+        NODE_ENV: "production",
+        PORT: String(s.port),
+        LOG_LEVEL: s.logLevel,
+        NOVITA_API_KEY: secret.ref("NOVITA_API_KEY"),
+        INSTANCE_POLL_INTERVAL: String(s.instancePollInterval),
+        MAX_CONCURRENT_JOBS: String(s.maxConcurrentJobs),
+        CACHE_TIMEOUT: String(s.cacheTimeout),
+        REQUEST_TIMEOUT: String(s.requestTimeout),
+      }),
+      podAnnotations: {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": NOVITAI_SEED.metrics,
+        "prometheus.io/port": String(s.port),
+      },
+      minAvailable: 1,
+      allowFrom: [
+        namespacePeer(s.monitoringNamespace),
+        { podSelector: { matchLabels: this.clientLabels } },
+        ...(s.hostname ? [ingressControllerPeer(env)] : []),
+      ],
+      // The Novita.ai API over HTTPS, nothing else.
+      allowEgress: [internetEgress([443])],
+      terminationGracePeriodSeconds: NOVITAI_SEED.terminationGracePeriodSeconds,
+    }, { parent: this, dependsOn: [secret] });
+    this.apiAddress = pulumi.interpolate`http://${api.serviceName}.${ns}.svc.cluster.local:${s.port}`;
+
+    if (s.hostname) {
+      new WebIngress(name("web"), {
+        namespace: ns,
+        labels: labels("web"),
+        host: s.hostname,
+        className: env.ingress.className,
+        clusterIssuer: env.ingress.clusterIssuer,
+        routes: [{ path: "/", serviceName: api.serviceName!, servicePort: "http" }],
+      }, { parent: this, dependsOn: [api] });
+      this.url = `https://${s.hostname}`;
+    }
+
+    this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName });
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * ScaiSend (seed 001): one image, three services sharing one env. `api` (`scaisend serve`, HTTP
+ * on 8000, the only role behind an Ingress), `worker` (arq) and `smtp` (aiosmtpd, port 25 from
+ * the internet). MySQL 8, Redis and an attachments bucket that never expires. `alembic upgrade
+ * head` runs once per release, after a dump of the database on the profiles that ask for it.
+ * With a hosted zone: A records for the mail hosts, MX for the abuse domain, SPF/DKIM/DMARC per
+ * sender domain, and PTR records for Elastic IPs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BucketRequest, databaseUrl, redisUrl } from "../components/data/data-plane";
+import { MailDomainRecords } from "../components/dns/mail-domain-records";
+import {
+  DMARC_POLICIES, checkDkimPublicKey, checkDkimSelector, ipFamily, isMailbox, isWithin,
+} from "../components/dns/record-values";
+import { ReverseDns } from "../components/dns/reverse-dns";
+import { AppSecret } from "../components/k8s/app-secret";
+import { DatabaseDumpJob } from "../components/k8s/database-dump-job";
+import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
+import { internetEgress } from "../components/k8s/network";
+import { OneShotJob } from "../components/k8s/one-shot-job";
+import { EnvValue, envVars } from "../components/k8s/pod-spec";
+import { WebIngress } from "../components/k8s/web-ingress";
+import { Workload } from "../components/k8s/workload";
+import {
+  Profile, Values, boolean, cpu, hostname, httpsUrl, image, integer, isHostname, isImmutableImageRef, list, memory, oneOf,
+  secret, text,
+} from "../stacks/schema";
+import { SystemContext, ingressControllerPeer } from "./context";
+
+export const SCAISEND = "scaisend";
+
+/** Facts from the seed, not configuration. */
+export const SCAISEND_SEED = {
+  apiPort: 8000,
+  probes: { liveness: "/health", readiness: "/ready" },
+  /** The port remote MTAs connect to. */
+  smtpPort: 25,
+  /** Where the SMTP process listens when a load balancer forwards 25 to it: unprivileged, so the pod stays non-root. */
+  smtpListenPort: 2525,
+  jwksPath: "/.well-known/jwks.json",
+  dkimLabel: "_domainkey",
+  pdbMinAvailable: 1,
+} as const;
+
+const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
+const isIp = (v: string) => ipFamily(v) !== undefined;
+
+export const scaisendSchema = {
+  scaisend: {
+    image: image({
+      description: "ScaiSend image (serve, worker, smtp and alembic). Prod requires a tag other than latest or a digest.",
+      default: { local: "scailabs/scaisend:latest", dev: "scailabs/scaisend:latest", prod: undefined },
+    }),
+    hostname: hostname({ description: "Public API hostname (TRACKING_BASE_URL, ADMIN_URL). Default: send.<domain>.", optional: true }),
+    schemaVersion: text({ description: "Bump to run the migration Job (and its backup) again for the same image.", default: "1" }),
+    backupBeforeMigration: boolean({
+      description: "Dump MySQL to the attachments bucket (backups/pre-migration/) before `alembic upgrade head` (seed 001: back up first).",
+      default: perProfile(false, false, true),
+    }),
+    maxBackupSize: memory({ description: "Largest database dump the backup Job's scratch volume holds.", default: "10Gi" }),
+    scaikey: {
+      clientId: text({ description: "SCAIKEY_CLIENT_ID.", default: "scaisend" }),
+      clientSecret: secret({ description: "SCAIKEY_CLIENT_SECRET (from `scaisend register`). Optional on local only.", optional: perProfile(true, false, false) }),
+      webhookSecret: secret({ description: "SCAIKEY_WEBHOOK_SECRET. Optional on local only.", optional: perProfile(true, false, false) }),
+      jwksUrl: httpsUrl({ description: "SCAIKEY_JWKS_URL. Default: <scaikey.url>/.well-known/jwks.json.", optional: true }),
+    },
+    api: {
+      replicas: integer({ description: "API pods (stateless, seed 001: add replicas freely).", min: 1, default: perProfile(1, 2, 3) }),
+      cpu: cpu({ description: "CPU request per API pod.", default: perProfile("100m", "250m", "500m") }),
+      cpuLimit: cpu({ description: "CPU limit per API pod.", default: perProfile("500m", "1", "2") }),
+      memory: memory({ description: "Memory request and limit per API pod.", default: perProfile("256Mi", "512Mi", "1Gi") }),
+    },
+    worker: {
+      replicas: integer({ description: "Worker pods (template rendering, webhooks, stats).", min: 1, default: perProfile(1, 2, 3) }),
+      cpu: cpu({ description: "CPU request per worker pod.", default: perProfile("100m", "250m", "500m") }),
+      cpuLimit: cpu({ description: "CPU limit per worker pod.", default: perProfile("500m", "1", "2") }),
+      memory: memory({ description: "Memory request and limit per worker pod.", default: perProfile("256Mi", "512Mi", "1Gi") }),
+    },
+    smtp: {
+      exposure: oneOf(["loadBalancer", "hostNetwork"] as const, {
+        description: "How port 25 reaches the SMTP pods: a LoadBalancer Service (externalTrafficPolicy Local, pod stays PSS restricted), or the seed's hostNetwork in a namespace of its own (needs dataServices aws).",
+        default: "loadBalancer",
+      }),
+      replicas: integer({ description: "SMTP pods (seed 001: one inbound replica is usually plenty).", min: 1, default: perProfile(1, 1, 2) }),
+      cpu: cpu({ description: "CPU request per SMTP pod.", default: perProfile("100m", "250m", "500m") }),
+      cpuLimit: cpu({ description: "CPU limit per SMTP pod.", default: perProfile("500m", "1", "1") }),
+      memory: memory({ description: "Memory request and limit per SMTP pod.", default: perProfile("256Mi", "512Mi", "512Mi") }),
+      hostname: hostname({ description: "SMTP inbound hostname (A/AAAA record, MX target). Default: mx.<domain>.", optional: true }),
+      heloHostname: hostname({ description: "SMTP_HELO_HOSTNAME; the PTR of every outbound IP names it and it resolves to them. Default: mail.<domain>.", optional: true }),
+      inboundIps: list<string>({ description: "Public IPs the SMTP inbound host answers on (its A/AAAA record).", itemCheck: isIp, itemExpectation: "IPv4 or IPv6 addresses", default: [] }),
+      outboundIps: list<string>({ description: "Public IPs mail leaves from (NAT gateway or node addresses): SPF and the HELO host's A/AAAA.", itemCheck: isIp, itemExpectation: "IPv4 or IPv6 addresses", default: [] }),
+      eipAllocationIds: list<string>({
+        description: "Elastic IP allocation ids of the outbound IPs: their PTR is set to smtp.heloHostname. Other addresses get PTR from their owner.",
+        itemCheck: v => /^eipalloc-[0-9a-f]{8,17}$/.test(v),
+        itemExpectation: "Elastic IP allocation ids (eipalloc-...)",
+        default: [],
+      }),
+      loadBalancerClass: oneOf(["aws-nlb", "generic"] as const, {
+        description: "aws-nlb: annotate the Service for the AWS Load Balancer Controller (internet-facing NLB, instance targets). generic: no annotations.",
+        default: perProfile<"aws-nlb" | "generic">("generic", "aws-nlb", "aws-nlb"),
+      }),
+      poolSizePerDomain: integer({ description: "SMTP_POOL_SIZE_PER_DOMAIN.", min: 1, default: 5 }),
+      connectTimeout: integer({ description: "SMTP_CONNECT_TIMEOUT, seconds.", min: 1, default: 30 }),
+      commandTimeout: integer({ description: "SMTP_COMMAND_TIMEOUT, seconds.", min: 1, default: 60 }),
+      maxRetries: integer({ description: "SMTP_MAX_RETRIES.", min: 0, default: 5 }),
+      retryBaseDelay: integer({ description: "SMTP_RETRY_BASE_DELAY, seconds.", min: 1, default: 60 }),
+    },
+    abuseDomain: hostname({ description: "Domain of the abuse/FBL address; its MX points at smtp.hostname. Default: no MX.", optional: true }),
+    senderDomains: list<string>({
+      description: "Domains mail is sent from (the domain or subdomains of it): SPF, DKIM and DMARC records for each.",
+      itemCheck: isHostname,
+      itemExpectation: "hostnames",
+      default: [],
+    }),
+    spfAll: oneOf(["-all", "~all"] as const, { description: "SPF verdict for senders not listed (fail or softfail).", default: "-all" }),
+    dkim: {
+      selector: text({ description: "DKIM selector: records at <selector>._domainkey.<sender domain>.", default: "scaisend" }),
+      publicKeys: list<string>({
+        description: "One \"<sender domain>:<base64 RSA public key>\" per sender domain (the p= of its DKIM record).",
+        itemCheck: v => v.includes(":"),
+        itemExpectation: "\"<domain>:<base64 key>\" entries",
+        default: [],
+      }),
+    },
+    dmarc: {
+      policy: oneOf(DMARC_POLICIES, {
+        description: "DMARC p= for every sender domain.",
+        default: perProfile<"none" | "quarantine" | "reject">("none", "none", "quarantine"),
+      }),
+      reportAddress: text({ description: "DMARC aggregate reports go here (rua=mailto:...). Default: none.", optional: true }),
+    },
+  },
+};
+
+export type ScaiSendSettings = Values<typeof scaisendSchema>["scaisend"];
+
+/** The DKIM key of each sender domain, parsed from `dkim.publicKeys`. */
+function dkimKeys(s: ScaiSendSettings): Map<string, string> {
+  return new Map(s.dkim.publicKeys.map(entry => {
+    const at = entry.indexOf(":");
+    return [entry.slice(0, at), entry.slice(at + 1)];
+  }));
+}
+
+/** Checks across keys, after each key is valid on its own. */
+export function checkScaiSend(s: ScaiSendSettings, ctx: { profile: Profile; project: string; domain: string; dataServices?: string }): string[] {
+  const k = (key: string) => `${ctx.project}:scaisend.${key}`;
+  const problems: string[] = [];
+  if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
+    problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+  }
+  if (s.smtp.exposure === "hostNetwork" && ctx.dataServices !== "aws") {
+    problems.push(`${k("smtp.exposure")} must be "loadBalancer" when dataServices is "${ctx.dataServices ?? "in-cluster"}": host-network pods carry no pod labels, so in-cluster data services' NetworkPolicies cannot admit them (got "hostNetwork")`);
+  }
+  problems.push(...checkDkimSelector(k("dkim.selector"), s.dkim.selector));
+  for (const d of s.senderDomains) {
+    if (!isWithin(d, ctx.domain)) problems.push(`${k("senderDomains")} must hold ${ctx.domain} or names under it, whose hosted zone this stack writes (got "${d}")`);
+  }
+  const keys = dkimKeys(s);
+  s.dkim.publicKeys.forEach((entry, i) => {
+    const domain = entry.slice(0, entry.indexOf(":"));
+    if (!s.senderDomains.includes(domain)) problems.push(`${k(`dkim.publicKeys[${i}]`)} must name one of senderDomains before its ":" (got "${domain}")`);
+    problems.push(...checkDkimPublicKey(`${k(`dkim.publicKeys[${i}]`)}`, keys.get(domain)!));
+  });
+  for (const d of s.senderDomains.filter(d => !keys.has(d))) {
+    problems.push(`${k("dkim.publicKeys")} must hold a key for every sender domain (got none for "${d}")`);
+  }
+  if (s.senderDomains.length > 0 && s.smtp.outboundIps.length === 0) {
+    problems.push(`${k("smtp.outboundIps")} must list the addresses mail leaves from when senderDomains are set, for their SPF records (got [])`);
+  }
+  if (s.smtp.eipAllocationIds.length > 0 && s.smtp.outboundIps.length === 0) {
+    problems.push(`${k("smtp.outboundIps")} must list the Elastic IPs' addresses when smtp.eipAllocationIds is set: AWS sets a PTR only to a name that already resolves to the address (got [])`);
+  }
+  if (s.abuseDomain !== undefined && s.smtp.inboundIps.length === 0) {
+    problems.push(`${k("smtp.inboundIps")} must list the SMTP inbound host's addresses when abuseDomain is set: its MX points there (got [])`);
+  }
+  if (s.dmarc.reportAddress !== undefined && !isMailbox(s.dmarc.reportAddress)) {
+    problems.push(`${k("dmarc.reportAddress")} must be an email address such as dmarc@example.com (got "${s.dmarc.reportAddress}")`);
+  }
+  return problems;
+}
+
+/** The ScaiSend deployment of one environment. */
+export class ScaiSend extends pulumi.ComponentResource {
+  public readonly url: string;
+  public readonly apiAddress: pulumi.Output<string>;
+  public readonly secretName: pulumi.Output<string>;
+  public readonly bucket: pulumi.Output<string>;
+  public readonly bucketArn?: pulumi.Output<string>;
+  public readonly databaseHost: pulumi.Output<string>;
+  public readonly redisHost: pulumi.Output<string>;
+
+  constructor(ctx: SystemContext, s: ScaiSendSettings) {
+    super("scai:system:ScaiSend", SCAISEND, {}, ctx.opts);
+    const { naming, env } = ctx;
+    const ns = ctx.namespace;
+    const child = { parent: this };
+    const host = s.hostname ?? `send.${env.domain}`;
+    const smtpHost = s.smtp.hostname ?? `mx.${env.domain}`;
+    const heloHost = s.smtp.heloHostname ?? `mail.${env.domain}`;
+    const hostNetwork = s.smtp.exposure === "hostNetwork";
+    const name = (...parts: string[]) => naming.k8s(SCAISEND, ...parts);
+    const labels = (role: string) => naming.labels(SCAISEND, role);
+    const roles = { api: name("api"), worker: name("worker"), smtp: name("smtp"), migrate: name("migrate"), backup: name("backup") };
+
+    const db = ctx.data.database(SCAISEND, { engine: "mysql", database: SCAISEND, username: SCAISEND }, this);
+    const redis = ctx.data.redis(SCAISEND, { maxmemoryPolicy: "noeviction" }, this);
+    const bucketRequest: BucketRequest = {
+      purpose: "attachments",
+      // Attachments are not regenerable (seed 001): nothing in the bucket ever expires.
+      retain: [""],
+      abortIncompleteUploadsAfterDays: 1,
+      serviceAccounts: [roles.api, roles.worker, roles.smtp, roles.backup],
+    };
+    const bucket = ctx.data.bucket(SCAISEND, bucketRequest, this);
+
+    const secretValues = {
+      DATABASE_URL: databaseUrl("mysql+aiomysql", db),
+      REDIS_URL: redisUrl(redis),
+      S3_ACCESS_KEY: bucket.credentials?.accessKeyId,
+      S3_SECRET_KEY: bucket.credentials?.secretAccessKey,
+      SCAIKEY_CLIENT_SECRET: s.scaikey.clientSecret,
+      SCAIKEY_WEBHOOK_SECRET: s.scaikey.webhookSecret,
+      // Not an app variable: the backup Job's dump tool reads it.
+      "database-password": db.password,
+    };
+    // On local, where the ScaiKey secrets are optional, a random stand-in keeps the env complete.
+    const standIns = {
+      ...(s.scaikey.clientSecret === undefined ? { SCAIKEY_CLIENT_SECRET: { length: 48 } } : {}),
+      ...(s.scaikey.webhookSecret === undefined ? { SCAIKEY_WEBHOOK_SECRET: { length: 48 } } : {}),
+    } as Record<"SCAIKEY_CLIENT_SECRET" | "SCAIKEY_WEBHOOK_SECRET", { length: number }>;
+    const secret = new AppSecret(name("env"), {
+      namespace: ns, labels: labels("env"), rotation: env.secretsRotation, generated: standIns, values: secretValues,
+    }, child);
+    this.secretName = secret.secretName;
+
+    const envFor = (sec: AppSecret<string, string>, listenPort: number) => envVars({
+      DATABASE_URL: sec.ref("DATABASE_URL"),
+      REDIS_URL: sec.ref("REDIS_URL"),
+      S3_ENDPOINT_URL: bucket.endpoint,
+      S3_ACCESS_KEY: sec.has("S3_ACCESS_KEY") ? sec.ref("S3_ACCESS_KEY") : undefined,
+      S3_SECRET_KEY: sec.has("S3_SECRET_KEY") ? sec.ref("S3_SECRET_KEY") : undefined,
+      S3_BUCKET: bucket.bucket,
+      // Read by boto inside the app to sign S3 requests when no static keys are given (IRSA).
+      AWS_REGION: bucket.region,
+      SCAIKEY_API_URL: env.scaikeyUrl,
+      SCAIKEY_CLIENT_ID: s.scaikey.clientId,
+      SCAIKEY_CLIENT_SECRET: sec.ref("SCAIKEY_CLIENT_SECRET"),
+      SCAIKEY_WEBHOOK_SECRET: sec.ref("SCAIKEY_WEBHOOK_SECRET"),
+      SCAIKEY_JWKS_URL: s.scaikey.jwksUrl ?? `${env.scaikeyUrl.replace(/\/$/, "")}${SCAISEND_SEED.jwksPath}`,
+      SMTP_HELO_HOSTNAME: heloHost,
+      SMTP_POOL_SIZE_PER_DOMAIN: String(s.smtp.poolSizePerDomain),
+      SMTP_CONNECT_TIMEOUT: String(s.smtp.connectTimeout),
+      SMTP_COMMAND_TIMEOUT: String(s.smtp.commandTimeout),
+      SMTP_MAX_RETRIES: String(s.smtp.maxRetries),
+      SMTP_RETRY_BASE_DELAY: String(s.smtp.retryBaseDelay),
+      INBOUND_SMTP_HOST: "0.0.0.0",
+      INBOUND_SMTP_PORT: String(listenPort),
+      TRACKING_BASE_URL: `https://${host}`,
+      ADMIN_URL: `https://${host}`,
+    } satisfies Record<string, EnvValue>);
+    // All three services share one env (seed 001); only the SMTP listener's port differs by exposure.
+    const smtpListenPort = hostNetwork ? SCAISEND_SEED.smtpPort : SCAISEND_SEED.smtpListenPort;
+    const env_ = envFor(secret, smtpListenPort);
+    const scaikeyEgress = internetEgress([443]);
+
+    // Back up first (seed 001): migrations are forward-only and rolling back means restoring.
+    const revision = `${s.image}\nschema ${s.schemaVersion}`;
+    const backup = s.backupBeforeMigration
+      ? new DatabaseDumpJob(roles.backup, {
+          namespace: ns,
+          selector: labels("backup"),
+          engine: "mysql",
+          database: { host: db.host, port: db.port, name: db.database, username: db.username, password: secret.ref("database-password") },
+          destination: {
+            endpoint: bucket.endpoint,
+            region: bucket.region,
+            bucket: bucket.bucket,
+            accessKeyId: secret.has("S3_ACCESS_KEY") ? secret.ref("S3_ACCESS_KEY") : undefined,
+            secretAccessKey: secret.has("S3_SECRET_KEY") ? secret.ref("S3_SECRET_KEY") : undefined,
+          },
+          revision,
+          maxDumpSize: s.maxBackupSize,
+          uses: [db.access, bucket.access],
+          serviceAccountAnnotations: bucket.serviceAccountAnnotations,
+        }, { parent: this, dependsOn: [secret, ...db.ready, ...bucket.ready] })
+      : undefined;
+
+    const migration = new OneShotJob(roles.migrate, {
+      namespace: ns,
+      selector: labels("migrate"),
+      image: s.image,
+      command: ["alembic", "upgrade", "head"],
+      env: env_,
+      resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      revision,
+      uses: [db.access],
+    }, { parent: this, dependsOn: [secret, ...db.ready, ...(backup ? [backup] : [])] });
+
+    const after = { parent: this, dependsOn: [migration, secret, ...redis.ready, ...bucket.ready] };
+    const uses = [db.access, redis.access, bucket.access];
+    const irsa = bucket.serviceAccountAnnotations;
+
+    const api = new Workload(roles.api, {
+      namespace: ns,
+      selector: labels("api"),
+      image: s.image,
+      command: ["scaisend", "serve", "--host", "0.0.0.0", "--port", String(SCAISEND_SEED.apiPort)],
+      replicas: s.api.replicas,
+      port: { name: "http", containerPort: SCAISEND_SEED.apiPort },
+      probes: {
+        liveness: { kind: "http", path: SCAISEND_SEED.probes.liveness, port: "http" },
+        readiness: { kind: "http", path: SCAISEND_SEED.probes.readiness, port: "http" },
+        initialDelaySeconds: 10,
+      },
+      resources: { requests: { cpu: s.api.cpu, memory: s.api.memory }, limits: { cpu: s.api.cpuLimit, memory: s.api.memory } },
+      env: env_,
+      minAvailable: SCAISEND_SEED.pdbMinAvailable,
+      uses,
+      allowFrom: [ingressControllerPeer(env)],
+      allowEgress: [scaikeyEgress],
+      serviceAccountAnnotations: irsa,
+    }, after);
+    this.apiAddress = pulumi.interpolate`http://${api.serviceName}.${ns}.svc.cluster.local:${SCAISEND_SEED.apiPort}`;
+
+    new Workload(roles.worker, {
+      namespace: ns,
+      selector: labels("worker"),
+      image: s.image,
+      command: ["scaisend", "worker"],
+      replicas: s.worker.replicas,
+      probes: { none: "arq worker has no listener; Kubernetes restarts it when it exits (seed 001)" },
+      resources: { requests: { cpu: s.worker.cpu, memory: s.worker.memory }, limits: { cpu: s.worker.cpuLimit, memory: s.worker.memory } },
+      env: env_,
+      minAvailable: SCAISEND_SEED.pdbMinAvailable,
+      uses,
+      // ScaiKey, and webhooks delivered to customers' HTTPS endpoints.
+      allowEgress: [scaikeyEgress],
+      serviceAccountAnnotations: irsa,
+      terminationGracePeriodSeconds: 120,
+    }, after);
+
+    // Host networking is outside every Pod Security level but "privileged", so that pod gets a
+    // namespace of its own (with its own copy of the env Secret) instead of weakening this one.
+    const smtpNamespace = hostNetwork
+      ? new EnvironmentNamespace(`${env.namespace}-smtp`, {
+          name: `${env.namespace}-smtp`,
+          podSecurity: "privileged",
+          labels: { "scai.dev/environment": env.stack },
+        }, child).name
+      : ns;
+    const smtpSecret = hostNetwork
+      ? new AppSecret(name("smtp-env"), {
+          namespace: smtpNamespace, labels: labels("env"), rotation: env.secretsRotation,
+          values: { ...secretValues, ...secret.generated },
+        }, child)
+      : secret;
+    new Workload(roles.smtp, {
+      namespace: smtpNamespace,
+      selector: labels("smtp"),
+      image: s.image,
+      command: ["scaisend", "smtp"],
+      replicas: s.smtp.replicas,
+      port: { name: "smtp", containerPort: smtpListenPort, servicePort: SCAISEND_SEED.smtpPort },
+      probes: { liveness: { kind: "tcp", port: "smtp" }, readiness: { kind: "tcp", port: "smtp" }, initialDelaySeconds: 10 },
+      resources: { requests: { cpu: s.smtp.cpu, memory: s.smtp.memory }, limits: { cpu: s.smtp.cpuLimit, memory: s.smtp.memory } },
+      env: hostNetwork ? envFor(smtpSecret, smtpListenPort) : env_,
+      minAvailable: SCAISEND_SEED.pdbMinAvailable,
+      uses,
+      hostNetwork,
+      bindLowPorts: hostNetwork,
+      loadBalancer: hostNetwork ? undefined : {
+        externalTrafficPolicy: "Local",
+        annotations: s.smtp.loadBalancerClass === "aws-nlb" ? {
+          "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+          "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+          // Instance targets with externalTrafficPolicy Local keep the sender's address for DSN/FBL logs.
+          "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+        } : undefined,
+      },
+      // DSNs and FBL reports arrive from any mail server on the internet.
+      allowFrom: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }],
+      // Direct delivery to recipients' MX on 25; ScaiKey on 443.
+      allowEgress: [internetEgress([SCAISEND_SEED.smtpPort]), scaikeyEgress],
+      serviceAccountAnnotations: irsa,
+      terminationGracePeriodSeconds: 60,
+    }, { ...after, dependsOn: [...after.dependsOn, smtpSecret] });
+
+    new WebIngress(name("web"), {
+      namespace: ns,
+      labels: labels("web"),
+      host,
+      className: env.ingress.className,
+      clusterIssuer: env.ingress.clusterIssuer,
+      maxBodySize: "30m",
+      routes: [{ path: "/", serviceName: api.serviceName!, servicePort: "http" }],
+    }, { parent: this, dependsOn: [api] });
+
+    if (env.dns) {
+      const keys = dkimKeys(s);
+      const mail = new MailDomainRecords(name("mail-dns"), {
+        zoneId: env.dns.zoneId,
+        ttl: env.dns.ttl,
+        hosts: [
+          { hostname: smtpHost, ips: s.smtp.inboundIps },
+          { hostname: heloHost, ips: s.smtp.outboundIps },
+        ].filter(h => h.ips.length > 0),
+        abuseDomain: s.abuseDomain,
+        mx: smtpHost,
+        senderDomains: s.senderDomains.map(domain => ({
+          domain,
+          outboundIps: s.smtp.outboundIps,
+          spfAll: s.spfAll,
+          dkim: { selector: s.dkim.selector, publicKey: keys.get(domain)! },
+          dmarc: { policy: s.dmarc.policy, reportAddress: s.dmarc.reportAddress },
+        })),
+      }, child);
+      if (s.smtp.eipAllocationIds.length > 0) {
+        new ReverseDns(name("ptr"), { allocationIds: s.smtp.eipAllocationIds, hostname: heloHost }, { parent: this, dependsOn: mail.forwardRecords });
+      }
+    }
+
+    this.url = `https://${host}`;
+    this.bucket = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.databaseHost = db.host;
+    this.redisHost = redis.host;
+    this.registerOutputs({
+      url: this.url,
+      apiAddress: this.apiAddress,
+      secretName: this.secretName,
+      bucket: this.bucket,
+      databaseHost: this.databaseHost,
+      redisHost: this.redisHost,
+    });
+  }
+}

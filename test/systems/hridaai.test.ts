@@ -1,0 +1,129 @@
+/** HridaAI in seed 002's scaled configuration, on dev. */
+import * as assert from "assert";
+import { ConfigError, loadEnvironment } from "../../stacks/environment";
+import { Captured, captured, dependsOn, envOf, evaluateStack, named, ofKind, stackSource } from "../harness";
+
+const container = (d: any) => d.spec.template.spec.containers[0];
+const TIKA_URL = "http://hridaai-tika.scai-dev.svc.cluster.local:9998";
+
+describe("HridaAI (seed 002) on dev", () => {
+  let resources: Captured[];
+  let web: any;
+  let job: any;
+
+  before(async () => {
+    resources = (await evaluateStack("dev")).resources;
+    web = named(resources, "Deployment", "hridaai-web");
+    job = ofKind(resources, "Job").find(j => j.metadata.name.startsWith("hridaai-migrate-"));
+  });
+
+  it("replicas carry the seed's scaled env, with migrations off", () => {
+    const env = envOf(container(web));
+    const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
+    assert.deepStrictEqual(plain, {
+      VECTOR_DB: "pgvector",
+      WEBSOCKET_MANAGER: "redis",
+      ENABLE_WEBSOCKET_SUPPORT: "true",
+      STORAGE_PROVIDER: "s3",
+      CONTENT_EXTRACTION_ENGINE: "tika",
+      UVICORN_WORKERS: "1",
+      THREAD_POOL_SIZE: "2000",
+      DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL: "300",
+      ENABLE_PROFILE_IMAGE_URL_FORWARDING: "false",
+      AIOHTTP_CLIENT_ALLOW_REDIRECTS: "false",
+      ENABLE_OAUTH_ID_TOKEN_COOKIE: "false",
+      ENABLE_DB_MIGRATIONS: "false",
+      DATABASE_POOL_SIZE: "15",
+      DATABASE_POOL_MAX_OVERFLOW: "20",
+      S3_BUCKET_NAME: "scai-dev-hridaai-uploads",
+      S3_REGION_NAME: "us-east-1",
+      S3_ENDPOINT_URL: "http://hridaai-minio.scai-dev.svc.cluster.local:9000",
+      TIKA_SERVER_URL: TIKA_URL,
+      RAG_EMBEDDING_ENGINE: "openai",
+      JWT_EXPIRES_IN: "8h",
+      WEBUI_URL: "https://ai.dev.scai.example.com",
+    });
+    assert.strictEqual(env.ENABLE_OTEL, undefined);
+    assert.strictEqual(env.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+  });
+
+  it("one shared key for HRIDAAI_SECRET_KEY and OAUTH_SESSION_TOKEN_ENCRYPTION_KEY; URLs and S3 keys from the Secret", () => {
+    const env = envOf(container(web));
+    const ref = (key: string) => ({ secretKeyRef: { name: "hridaai-env", key } });
+    assert.deepStrictEqual(env.HRIDAAI_SECRET_KEY, ref("HRIDAAI_SECRET_KEY"));
+    assert.deepStrictEqual(env.OAUTH_SESSION_TOKEN_ENCRYPTION_KEY, ref("HRIDAAI_SECRET_KEY"));
+    for (const k of ["DATABASE_URL", "REDIS_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]) assert.deepStrictEqual(env[k], ref(k));
+    assert.deepStrictEqual(env.PGVECTOR_DB_URL, ref("DATABASE_URL"));
+    const secret = named(resources, "Secret", "hridaai-env");
+    assert.match(secret.stringData.DATABASE_URL, /^postgresql:\/\/hridaai:sEcReT\w+@hridaai-postgres\.scai-dev\.svc\.cluster\.local:5432\/hridaai$/);
+    assert.strictEqual(secret.stringData.HRIDAAI_SECRET_KEY.length, 64);
+  });
+
+  it("PostgreSQL is the pgvector build", () => {
+    assert.strictEqual(container(named(resources, "StatefulSet", "hridaai-postgres")).image, "pgvector/pgvector:pg16");
+  });
+
+  it("exactly one process migrates: the Job, with ENABLE_DB_MIGRATIONS=true, before the replicas start", () => {
+    assert.strictEqual(envOf(container(job)).ENABLE_DB_MIGRATIONS, "true");
+    assert.deepStrictEqual(container(job).command, ["python", "-c", "import open_webui.config"]);
+    const migrators = [...ofKind(resources, "Deployment"), ...ofKind(resources, "Job")]
+      .filter(d => d.metadata.name.startsWith("hridaai"))
+      .filter(d => envOf(container(d)).ENABLE_DB_MIGRATIONS === "true");
+    assert.deepStrictEqual(migrators.map(d => d.kind), ["Job"]);
+    assert.ok(dependsOn(captured(resources, web), captured(resources, job)));
+  });
+
+  it("probes hit the image's /health on 8080; an HPA scales 2 to 4 pods", () => {
+    assert.deepStrictEqual(container(web).ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    for (const p of ["livenessProbe", "readinessProbe", "startupProbe"]) assert.deepStrictEqual(container(web)[p].httpGet, { path: "/health", port: "http" });
+    const hpa = named(resources, "HorizontalPodAutoscaler", "hridaai-web");
+    assert.deepStrictEqual([web.spec.replicas, hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 2, 4]);
+  });
+
+  it("Tika: pinned full image on 9998, probed on /tika, reachable only from HridaAI and reaching nothing", () => {
+    const tika = named(resources, "Deployment", "hridaai-tika");
+    assert.strictEqual(container(tika).image, "apache/tika:2.9.2.1-full");
+    assert.deepStrictEqual(container(tika).readinessProbe.httpGet, { path: "/tika", port: "http" });
+    const np = named(resources, "NetworkPolicy", "hridaai-tika").spec;
+    assert.deepStrictEqual(np.ingress[0].from.map((f: any) => f.podSelector.matchLabels["app.kubernetes.io/component"]), ["web", "migrate"]);
+    assert.deepStrictEqual(np.egress, []);
+    assert.ok(!ofKind(resources, "Ingress").some(i => JSON.stringify(i).includes("hridaai-tika")), "Tika must not be exposed");
+    const webEgress = named(resources, "NetworkPolicy", "hridaai-web").spec.egress;
+    assert.ok(webEgress.some((e: any) => e.ports[0].port === 9998 && e.to[0].podSelector.matchLabels["app.kubernetes.io/component"] === "tika"));
+  });
+
+  it("the Ingress serves / and the socket.io path (long timeouts) on ai.<domain>; web only from the ingress controller", () => {
+    const paths = (n: string) => named(resources, "Ingress", n).spec.rules[0].http.paths.map((p: any) => p.path);
+    assert.deepStrictEqual(paths("hridaai-web"), ["/"]);
+    assert.deepStrictEqual(paths("hridaai-web-ws"), ["/ws/socket.io"]);
+    assert.strictEqual(named(resources, "Ingress", "hridaai-web").spec.rules[0].host, "ai.dev.scai.example.com");
+    assert.deepStrictEqual(named(resources, "NetworkPolicy", "hridaai-web").spec.ingress[0].from,
+      [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }]);
+  });
+
+  it("OTEL variables, pool sizes, JWT lifetime and the embedding engine follow config", async () => {
+    const { resources: r } = await evaluateStack("dev", {
+      "hridaai.otelEndpoint": "http://otel-collector.monitoring:4317",
+      "hridaai.database.poolSize": "10",
+      "hridaai.database.maxOverflow": "5",
+      "hridaai.jwtExpiresIn": "2h",
+      "hridaai.embedding.engine": "ollama",
+      "hridaai.embedding.baseUrl": "http://ollama.ai:11434",
+    });
+    const env = envOf(container(named(r, "Deployment", "hridaai-web")));
+    assert.strictEqual(env.ENABLE_OTEL, "true");
+    assert.strictEqual(env.OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector.monitoring:4317");
+    assert.deepStrictEqual([env.DATABASE_POOL_SIZE, env.DATABASE_POOL_MAX_OVERFLOW, env.JWT_EXPIRES_IN], ["10", "5", "2h"]);
+    assert.deepStrictEqual([env.RAG_EMBEDDING_ENGINE, env.RAG_OLLAMA_BASE_URL, env.RAG_OPENAI_API_BASE_URL], ["ollama", "http://ollama.ai:11434", undefined]);
+    const egress = named(r, "NetworkPolicy", "hridaai-web").spec.egress;
+    assert.ok(egress.some((e: any) => e.ports[0].port === 4317), "no egress to the OTEL collector");
+    assert.ok(egress.some((e: any) => e.ports[0].port === 11434), "no egress to Ollama");
+  });
+
+  it("refuses a JWT lifetime that is not a finite duration", () => {
+    for (const [value, why] of [["forever", 'must be a duration such as 8h, 1d or 4w (got "forever")'], ["-1", 'must be a finite duration']]) {
+      assert.throws(() => loadEnvironment(stackSource("dev", { "hridaai.jwtExpiresIn": value })),
+        (e: ConfigError) => e.problems.length === 1 && e.problems[0].startsWith("scai-platform:hridaai.jwtExpiresIn ") && e.problems[0].includes(why));
+    }
+  });
+});
