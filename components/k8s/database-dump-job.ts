@@ -119,8 +119,8 @@ export class DatabaseDumpJob extends pulumi.ComponentResource {
       command: ["bash", "-c", `set -euo pipefail\n${dump}\nls -l /backup/dump.sql.gz`],
       env: dumpEnv,
       resources,
-      // The official database images run their tools as UID 999.
-      securityContext: restrictedContainerSecurity(999),
+      // mysqldump/pg_dump need no user of their own; the pod's UID owns the /backup emptyDir.
+      securityContext: restrictedContainerSecurity(DEFAULT_UID),
       volumeMounts: [{ name: "scratch-0", mountPath: "/tmp" }, { name: "scratch-1", mountPath: "/backup" }],
     }];
 
