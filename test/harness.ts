@@ -137,14 +137,37 @@ export function stackSource(stack: string, overrides: Record<string, string> = {
 }
 
 /** Evaluates the whole program (config -> environment -> platform) for a stack. */
-export async function evaluateStack(
+export async function evaluateStackFresh(
   stack: string,
   overrides: Record<string, string> = {},
   secrets: Record<string, string> = exampleSecrets(stack),
-): Promise<{ env: Environment; outputs: PlatformOutputs; resources: Captured[] }> {
+): Promise<StackEvaluation> {
   const env = loadEnvironment(stackSource(stack, overrides, secrets));
   const { result, resources } = await evaluate(stack, () => deployPlatform(env));
   return { env, outputs: result, resources };
+}
+
+export interface StackEvaluation {
+  env: Environment;
+  outputs: PlatformOutputs;
+  resources: Captured[];
+}
+
+const evaluations = new Map<string, Promise<StackEvaluation>>();
+
+/**
+ * `evaluateStackFresh`, memoized per (stack, overrides, secrets): suites only read the captured
+ * resources, so each distinct configuration is evaluated once per test run. Treat the result
+ * as read-only.
+ */
+export function evaluateStack(
+  stack: string,
+  overrides: Record<string, string> = {},
+  secrets: Record<string, string> = exampleSecrets(stack),
+): Promise<StackEvaluation> {
+  const key = JSON.stringify([stack, overrides, secrets]);
+  if (!evaluations.has(key)) evaluations.set(key, evaluateStackFresh(stack, overrides, secrets));
+  return evaluations.get(key)!;
 }
 
 // ---- views over captured resources ----------------------------------------------------------

@@ -4,7 +4,7 @@ import { mapConfigSource } from "../../stacks/config-source";
 import { loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
 import {
-  Captured, PROJECT, captured, dependsOn, envOf, evaluate, evaluateStack, exampleSecrets, isSecretValue, named, ofKind, selects, stackConfig,
+  Captured, PROJECT, captured, dependsOn, envOf, evaluate, evaluateStack, evaluateStackFresh, exampleSecrets, isSecretValue, named, ofKind, selects, stackConfig,
 } from "../harness";
 
 const REQUIRED_ENV = [
@@ -124,7 +124,7 @@ describe("ScaiDrive (seed 000) on dev", () => {
   it("a new image or schema version gives a new migration Job; the same release keeps its name", async () => {
     const jobName = (r: Captured[]) => ofKind(r, "Job").find(j => j.metadata.name.startsWith("scaidrive-migrate-")).metadata.name;
     const base = jobName(resources);
-    const same = jobName((await evaluateStack("dev")).resources);
+    const same = jobName((await evaluateStackFresh("dev")).resources);
     const newImage = jobName((await evaluateStack("dev", { "scaidrive.image": "scailabs/scaidrive:1.5.0" })).resources);
     const newSchema = jobName((await evaluateStack("dev", { "scaidrive.schemaVersion": "2" })).resources);
     assert.strictEqual(same, base);
