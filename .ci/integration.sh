@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Engine-backed integration suite (test/integration/*.itest.ts): the driver runs `local` on the
 # real Pulumi CLI, language host and plugins in a throwaway copy of the project with a temporary
-# file backend. Needs the engine installed first (official installer, or .ci/install-engine.sh).
+# file backend. Needs a complete engine installed first (README, "Installing the engine").
 # Mocha's counts go to $SCAI_TEST_STATS as suite "integration", for .ci/run's totals.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ version="$(node -p 'require("./package.json").dependencies["@pulumi/pulumi"]')"
 pinned="${PULUMI_HOME:-$HOME/.pulumi}/versions/$version/bin"
 if [ -x "$pinned/pulumi" ]; then export PATH="$pinned:$PATH"; fi
 if ! command -v pulumi >/dev/null 2>&1; then
-  echo "integration: no Pulumi CLI ($pinned/pulumi nor on PATH): run .ci/install-engine.sh first" >&2
+  echo "integration: no Pulumi CLI ($pinned/pulumi nor on PATH): install it first (README, "Installing the engine")" >&2
   exit 3
 fi
 echo "integration: $(command -v pulumi) $(pulumi version 2>/dev/null)"

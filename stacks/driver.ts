@@ -238,13 +238,13 @@ export function classifyFailure(command: Command, stack: string, text: string): 
 
 export const ENGINE_HINT =
   "Install the Pulumi CLI with the official installer (curl -fsSL https://get.pulumi.com | sh), " +
-  "or, where only package registries are reachable, build it and its plugins with .ci/install-engine.sh.";
+  "or, where only package registries are reachable, see README.md \"Installing the engine\" (what the Go module proxy serves).";
 
 /** The env the engine runs with, or a DriverError(EXIT.secrets) when the stack has no secrets provider. */
 export function engineEnv(stack: string, env: Readonly<NodeJS.ProcessEnv>, stackFile: string | undefined, root = REPO_ROOT): Record<string, string> {
   const vars: Record<string, string> = {
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    // Plugins come from .ci/install-engine.sh or `pulumi plugin install`, not from a download mid-run
+    // Plugins come from `pulumi plugin install` (the driver runs it before each run), not from a download mid-run
     // (the build machines cannot reach the internet); set it to false to let the engine fetch them.
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION || "true",
     PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(root, DEFAULT_STATE_DIR)}`,
@@ -276,7 +276,7 @@ export function pinnedPulumiVersion(root = REPO_ROOT): string {
   return String(pkg.dependencies["@pulumi/pulumi"]).replace(/^[\^~=v]/, "");
 }
 
-/** Where the official installer and .ci/install-engine.sh put that version. */
+/** Where the official installer (and PulumiCommand.install) put that version. */
 export function pinnedCliRoot(version: string, env: Readonly<NodeJS.ProcessEnv> = process.env): string {
   return path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "versions", version);
 }
