@@ -57,49 +57,17 @@ export interface SystemOutputs {
   bucketArn?: pulumi.Output<string>;
 }
 
+/** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
+function contractOf(d: SystemOutputs): SystemOutputs {
+  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn } = d;
+  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
+}
+
 export const systemDeployers: { [K in SystemName]: (ctx: SystemContext, s: SystemSettings[K]) => SystemOutputs } = {
-  scaidrive: (ctx, s) => {
-    const d = new ScaiDrive(ctx, s);
-    return {
-      url: d.url,
-      apiAddress: d.apiAddress,
-      secretName: d.secretName,
-      databaseHost: d.databaseHost,
-      redisHost: d.redisHost,
-      bucket: d.bucket,
-      bucketArn: d.bucketArn,
-    };
-  },
-  scaisend: (ctx, s) => {
-    const d = new ScaiSend(ctx, s);
-    return {
-      url: d.url,
-      apiAddress: d.apiAddress,
-      secretName: d.secretName,
-      databaseHost: d.databaseHost,
-      redisHost: d.redisHost,
-      bucket: d.bucket,
-      bucketArn: d.bucketArn,
-    };
-  },
-  hridaai: (ctx, s) => {
-    const d = new HridaAi(ctx, s);
-    return {
-      url: d.url,
-      apiAddress: d.apiAddress,
-      secretName: d.secretName,
-      databaseHost: d.databaseHost,
-      redisHost: d.redisHost,
-      bucket: d.bucket,
-      bucketArn: d.bucketArn,
-    };
-  },
-  rahcp: (ctx, s) => {
-    const d = new RaHcp(ctx, s);
-    return { url: d.url, apiAddress: d.apiAddress, secretName: d.secretName, redisHost: d.redisHost };
-  },
-  novitai: (ctx, s) => {
-    const d = new Novitai(ctx, s);
-    return { ...(d.url === undefined ? {} : { url: d.url }), apiAddress: d.apiAddress, secretName: d.secretName };
-  },
+  scaidrive: (ctx, s) => contractOf(new ScaiDrive(ctx, s)),
+  scaisend: (ctx, s) => contractOf(new ScaiSend(ctx, s)),
+  hridaai: (ctx, s) => contractOf(new HridaAi(ctx, s)),
+  rahcp: (ctx, s) => contractOf(new RaHcp(ctx, s)),
+  novitai: (ctx, s) => contractOf(new Novitai(ctx, s)),
 };
