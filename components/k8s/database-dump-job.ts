@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
 import { childOptions } from "../options";
-import { EgressRule, ServiceAccess } from "./network";
+import { EgressRule, ServiceAccess, rolePolicySpec } from "./network";
 import { revisionHash } from "./one-shot-job";
 import { DEFAULT_UID, EnvValue, Resources, envVars, hardenedPodSpec, restrictedContainerSecurity } from "./pod-spec";
 
@@ -136,12 +136,7 @@ export class DatabaseDumpJob extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(name, {
       metadata: { name, namespace: args.namespace, labels },
-      spec: {
-        podSelector: { matchLabels: args.selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [...(args.uses ?? []).map(u => u.egress), ...(args.allowEgress ?? [])],
-      },
+      spec: rolePolicySpec(args.selector, args),
     }, child);
 
     this.registerOutputs({ jobName: this.jobName, objectUrl: this.objectUrl });

@@ -41,3 +41,19 @@ export function internetEgress(ports: number[]): EgressRule {
 export function clientLabel(serviceName: string): Record<string, string> {
   return { [`access.scai.dev/${serviceName}`]: "true" };
 }
+
+/**
+ * The NetworkPolicy spec of one role's pods: only the given ingress rules, and egress to the
+ * services it uses plus any further allowances. Everything else stays denied.
+ */
+export function rolePolicySpec(
+  selector: Record<string, string>,
+  a: { ingress?: k8s.types.input.networking.v1.NetworkPolicyIngressRule[]; uses?: ServiceAccess[]; allowEgress?: EgressRule[] },
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: selector },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: a.ingress ?? [],
+    egress: [...(a.uses ?? []).map(u => u.egress), ...(a.allowEgress ?? [])],
+  };
+}

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
-import { EgressRule, ServiceAccess } from "./network";
+import { EgressRule, ServiceAccess, rolePolicySpec } from "./network";
 import { DEFAULT_UID, EnvVar, Resources, ScratchDir, hardenedPodSpec } from "./pod-spec";
 import { childOptions } from "../options";
 
@@ -92,12 +92,7 @@ export class OneShotJob extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(name, {
       metadata: { name, namespace: args.namespace, labels },
-      spec: {
-        podSelector: { matchLabels: args.selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [...(args.uses ?? []).map(u => u.egress), ...(args.allowEgress ?? [])],
-      },
+      spec: rolePolicySpec(args.selector, args),
     }, child);
 
     this.registerOutputs({ jobName: this.jobName });

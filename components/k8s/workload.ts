@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COMMON_LABELS } from "../naming";
-import { EgressRule, NetworkPolicyPeer, ServiceAccess } from "./network";
+import { EgressRule, NetworkPolicyPeer, ServiceAccess, rolePolicySpec } from "./network";
 import { childOptions } from "../options";
 import {
   DEFAULT_UID, EnvVar, NamedPort, Probes, Resources, ScratchDir, hardenedPodSpec, probeAnnotations,
@@ -188,12 +188,7 @@ export class Workload extends pulumi.ComponentResource {
       : [];
     new k8s.networking.v1.NetworkPolicy(name, {
       metadata,
-      spec: {
-        podSelector: { matchLabels: args.selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: ingressRules,
-        egress: [...(args.uses ?? []).map(u => u.egress), ...(args.allowEgress ?? [])],
-      },
+      spec: rolePolicySpec(args.selector, { ...args, ingress: ingressRules }),
     }, child);
 
     this.registerOutputs({
