@@ -229,6 +229,10 @@ export function loadEnvironment(src: ConfigSource): Environment {
   if (p.dns.zoneId !== undefined && p.dns.ingressHostname === undefined) {
     problems.push(`${src.project}:dns.ingressHostname must be set when dns.zoneId is, so public hostnames can point at the ingress load balancer (got nothing)`);
   }
+  // The managed AWS data plane is not built yet (README, "Status"): refuse it here, before anything is registered.
+  if (p.dataServices === "aws") {
+    problems.push(`${src.project}:dataServices must be "in-cluster" until the AWS data plane exists (got "aws")`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const kubernetes: KubernetesTarget =

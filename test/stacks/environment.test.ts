@@ -112,6 +112,8 @@ describe("stack config: bad input fails early with one clear message", () => {
       'scai-platform:protect must be true or false (got "yes")'],
     ["an unknown data-service kind", "dev", { dataServices: "gcp" },
       'scai-platform:dataServices must be one of "in-cluster", "aws" (got "gcp")'],
+    ["the AWS data plane, which is not built yet", "dev", { dataServices: "aws" },
+      'scai-platform:dataServices must be "in-cluster" until the AWS data plane exists (got "aws")'],
     ["a queue listed twice", "dev", { "scaidrive.workers.queues": '["high","high"]' },
       "scai-platform:scaidrive.workers.queues must be a JSON array of DNS labels with at least 1 item, without duplicates"],
     ["HPA max below min", "dev", { "scaidrive.api.maxReplicas": "2" },
