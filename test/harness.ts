@@ -37,6 +37,9 @@ export interface Captured {
 
 let counter = 0;
 
+/** The AWS account the mocks pretend to be in. */
+export const MOCK_ACCOUNT = "123456789012";
+
 /** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -67,6 +70,12 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
   if (type === "pulumi:pulumi:StackReference") {
     // A cluster stack that exports its kubeconfig as a secret, named after the stack it stands for.
     return { id: inputs.name, state: { ...inputs, outputs: { kubeconfig: `${MOCK_KUBECONFIG_PREFIX}${inputs.name}` }, secretOutputNames: ["kubeconfig"] } };
+  }
+  if (type === "aws:s3/bucket:Bucket") {
+    return { id: inputs.bucket, state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` } };
+  }
+  if (type === "aws:iam/role:Role") {
+    return { id: name, state: { ...inputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${inputs.name ?? name}` } };
   }
   return { id: `${name}-id`, state: { ...inputs } };
 }
