@@ -74,6 +74,9 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
   if (type === "aws:s3/bucket:Bucket") {
     return { id: inputs.bucket, state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` } };
   }
+  if (type === "aws:rds/instance:Instance") {
+    return { id: inputs.identifier, state: { ...inputs, address: `${inputs.identifier}.c0ffee.eu-west-1.rds.amazonaws.com` } };
+  }
   if (type === "aws:iam/role:Role") {
     return { id: name, state: { ...inputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${inputs.name ?? name}` } };
   }
