@@ -40,6 +40,21 @@ let counter = 0;
 /** The AWS account the mocks pretend to be in. */
 export const MOCK_ACCOUNT = "123456789012";
 
+/** The region the mocks pretend to be in. */
+export const MOCK_REGION = "eu-west-1";
+
+/** Answers for the AWS data sources the program calls, as the provider would give them. */
+export const AWS_CALL_MOCKS: Record<string, (args: any) => any> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, userId: "AIDA" }),
+  "aws:index/getRegion:getRegion": () => ({ name: MOCK_REGION, region: MOCK_REGION }),
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": (a: any) => ({
+    userName: "AWS",
+    password: "ecr-login-token",
+    proxyEndpoint: `https://${a.registryId ?? MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com`,
+    authorizationToken: "QVdTOmVjci1sb2dpbi10b2tlbg==",
+  }),
+};
+
 /** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -77,6 +92,23 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
   if (type === "aws:rds/instance:Instance") {
     return { id: inputs.identifier, state: { ...inputs, address: `${inputs.identifier}.c0ffee.eu-west-1.rds.amazonaws.com` } };
   }
+  if (type === "aws:elasticache/replicationGroup:ReplicationGroup") {
+    const id = inputs.replicationGroupId;
+    return { id, state: { ...inputs, primaryEndpointAddress: `master.${id}.c0ffee.euw1.cache.amazonaws.com`, arn: `arn:aws:elasticache:${MOCK_REGION}:${MOCK_ACCOUNT}:replicationgroup:${id}` } };
+  }
+  if (type === "aws:ecr/repository:Repository") {
+    return { id: inputs.name, state: { ...inputs, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name}`, arn: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${inputs.name}` } };
+  }
+  if (type === "docker:index/image:Image") {
+    const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
+    return { id: name, state: { ...inputs, repoDigest: `${repo}@sha256:${"0".repeat(64)}` } };
+  }
+  if (type === "aws:secretsmanager/secret:Secret") {
+    return { id: inputs.name, state: { ...inputs, arn: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${inputs.name}-AbCdEf` } };
+  }
+  if (type === "aws:kms/key:Key") {
+    return { id: name, state: { ...inputs, keyId: name, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${name}` } };
+  }
   if (type === "aws:iam/role:Role") {
     return { id: name, state: { ...inputs, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${inputs.name ?? name}` } };
   }
@@ -96,7 +128,7 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
       return { id, state };
     },
     call(args) {
-      const handler = calls[args.token];
+      const handler = calls[args.token] ?? AWS_CALL_MOCKS[args.token];
       if (!handler) throw new Error(`no mock for call ${args.token}`);
       return handler(args.inputs);
     },
