@@ -22,6 +22,11 @@ export class Naming {
     return checked([this.prefix, this.environment, ...parts].join("-"), MAX_K8S_NAME);
   }
 
+  /** Hierarchical name of a secret in a store shared by environments: `scai/<environment>/<name>`. */
+  path(name: string): string {
+    return [this.prefix, this.environment, checked(name, MAX_K8S_NAME)].join("/");
+  }
+
   /** Standard labels of a system's role; the first three are the selector. */
   labels(system: string, role: string): Record<string, string> {
     return {

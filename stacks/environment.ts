@@ -9,8 +9,13 @@ import {
   list, oneOf, text,
 } from "./schema";
 
-const isRoute53ZoneId = (v: string): boolean => /^Z[A-Z0-9]{1,32}$/.test(v);
 import { SYSTEM_NAMES, SystemName, SystemSettings, systemSchemas, systemChecks } from "../systems/registry";
+
+const isRoute53ZoneId = (v: string): boolean => /^Z[A-Z0-9]{1,32}$/.test(v);
+const isAwsRegion = (v: string): boolean => /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v);
+const isCidr = (v: string): boolean =>
+  /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.test(v) &&
+  v.split("/")[0].split(".").every(o => Number(o) <= 255) && Number(v.split("/")[1]) <= 32;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -52,8 +57,8 @@ export const platformSchema = {
     }),
   },
   dataServices: oneOf(["in-cluster", "aws"] as const, {
-    description: "Where databases, Redis and buckets come from.",
-    default: "in-cluster",
+    description: "Where databases, Redis and buckets come from: in the cluster, or managed by AWS (RDS, ElastiCache, S3).",
+    default: { local: "in-cluster", dev: "aws", prod: "aws" },
   }),
   storageClass: text({
     description: "StorageClass for in-cluster data volumes. Default: the cluster default.",
@@ -118,6 +123,110 @@ export const platformSchema = {
     ingressIpv6: boolean({ description: "The load balancer is dualstack: add AAAA aliases beside the A aliases.", default: false }),
     ttl: integer({ description: "TTL in seconds of records that are not aliases (TXT, MX, A of mail hosts, CNAME).", min: 60, max: 86400, default: 300 }),
   },
+  aws: {
+    region: text({
+      description: "AWS region of the managed data services (dataServices aws).",
+      expectation: "an AWS region such as eu-west-1",
+      check: isAwsRegion,
+      default: "eu-west-1",
+    }),
+    replicaRegion: text({
+      description: "Second region every bucket replicates to; unset: no replication. Must differ from aws.region.",
+      expectation: "an AWS region such as eu-central-1",
+      check: isAwsRegion,
+      default: { local: undefined, dev: undefined, prod: "eu-central-1" },
+      optional: true,
+    }),
+    customerManagedKey: boolean({
+      description: "Encrypt RDS, ElastiCache, S3, ECR and Secrets Manager with a KMS key of this environment (rotated yearly) instead of AWS-managed keys.",
+      default: { local: false, dev: false, prod: true },
+    }),
+    vpcId: text({
+      description: "VPC of the cluster. Unset: the cluster stack's `vpcId` output.",
+      expectation: "a VPC id such as vpc-0123456789abcdef0",
+      check: v => /^vpc-[0-9a-f]{8,17}$/.test(v),
+      optional: true,
+    }),
+    vpcCidr: text({
+      description: "CIDR of that VPC: the pods' egress to managed data services. Unset: the cluster stack's `vpcCidr` output.",
+      expectation: "an IPv4 CIDR such as 10.0.0.0/16",
+      check: isCidr,
+      optional: true,
+    }),
+    privateSubnetIds: list({
+      description: "Private subnets for databases and Redis, in at least two zones. Unset: the cluster stack's `privateSubnetIds` output.",
+      itemExpectation: "subnet ids such as subnet-0123456789abcdef0",
+      itemCheck: v => /^subnet-[0-9a-f]{8,17}$/.test(v),
+      minItems: 2,
+      optional: true,
+    }),
+    nodeSecurityGroupId: text({
+      description: "Security group of the cluster nodes, the only one admitted by databases and Redis. Unset: the cluster stack's `nodeSecurityGroupId` output.",
+      expectation: "a security group id such as sg-0123456789abcdef0",
+      check: v => /^sg-[0-9a-f]{8,17}$/.test(v),
+      optional: true,
+    }),
+    oidcProviderArn: text({
+      description: "The cluster's IAM OIDC provider, trusted by the IRSA roles. Unset: the cluster stack's `oidcProviderArn` output.",
+      expectation: "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+      check: v => /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/\S+$/.test(v),
+      optional: true,
+    }),
+    oidcProviderUrl: text({
+      description: "Issuer of that provider, without https://. Unset: the cluster stack's `oidcProviderUrl` output.",
+      expectation: "an issuer such as oidc.eks.eu-west-1.amazonaws.com/id/ABC (no scheme)",
+      check: v => /^[a-z0-9.-]+(\/\S+)?$/.test(v),
+      optional: true,
+    }),
+    database: {
+      instanceClass: text({
+        description: "RDS instance class of every system database.",
+        expectation: "an RDS instance class such as db.t4g.medium",
+        check: v => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v),
+        default: { local: "db.t4g.medium", dev: "db.t4g.medium", prod: "db.r6g.large" },
+      }),
+      allocatedStorageGb: integer({
+        description: "Storage of each database in GiB (gp3).",
+        min: 20,
+        max: 65536,
+        default: { local: 20, dev: 20, prod: 100 },
+      }),
+      backupRetentionDays: integer({
+        description: "Days of automated backups and point-in-time recovery (prod requires at least 7).",
+        min: 1,
+        max: 35,
+        default: { local: 1, dev: 1, prod: 14 },
+      }),
+    },
+    redis: {
+      nodeType: text({
+        description: "ElastiCache node type of every system Redis.",
+        expectation: "an ElastiCache node type such as cache.t4g.small",
+        check: v => /^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(v),
+        default: { local: "cache.t4g.small", dev: "cache.t4g.small", prod: "cache.r7g.large" },
+      }),
+    },
+    noncurrentVersionDays: integer({
+      description: "Days a bucket keeps overwritten or deleted object versions.",
+      min: 1,
+      default: { local: 7, dev: 7, prod: 30 },
+    }),
+    staticBucketKeys: boolean({
+      description: "Give apps static S3 access keys (an IAM user, keys in the app Secret) instead of IRSA alone. Only for clusters without an OIDC provider.",
+      default: false,
+    }),
+  },
+  images: {
+    build: list({
+      description: "Systems whose image is built from source and pushed to an ECR repository of this environment (dataServices aws); the tag of <system>.image names the build. Others run <system>.image as configured.",
+      choices: SYSTEM_NAMES,
+      default: [],
+    }),
+    contextRoot: text({
+      description: "Folder holding one Docker build context per built system: <contextRoot>/<system> (with its Dockerfile).",
+      default: "images",
+    }),
+  },
   scaikey: {
     url: httpsUrl({
       description: "Base URL of the ScaiKey identity provider shared by the systems.",
@@ -143,15 +252,71 @@ export interface Environment {
   readonly protect: boolean;
   readonly secretsRotation: string;
   readonly dataServices: "in-cluster" | "aws";
+  /** Present exactly when dataServices is "aws". */
+  readonly aws?: AwsSettings;
   readonly storageClass?: string;
   readonly kubernetes: KubernetesTarget;
   readonly ingress: PlatformSettings["ingress"];
   readonly kedaNamespace: string;
   readonly scaikeyUrl: string;
+  /** Systems built from `<contextRoot>/<system>` and pushed to ECR (AWS only). */
+  readonly images: { readonly build: readonly SystemName[]; readonly contextRoot: string };
   /** Route53 records for this environment; absent when no hosted zone is configured (local). */
   readonly dns?: DnsSettings;
   /** Settings of each enabled system; absent systems are not deployed. */
   readonly systems: Partial<SystemSettings>;
+}
+
+/** The cluster facts the AWS data plane needs: each from config, else from the cluster stack's output of the same name. */
+export const CLUSTER_NETWORK_KEYS = ["vpcId", "vpcCidr", "privateSubnetIds", "nodeSecurityGroupId", "oidcProviderArn", "oidcProviderUrl"] as const;
+export type ClusterNetworkKey = (typeof CLUSTER_NETWORK_KEYS)[number];
+
+/** Managed data services on AWS (dataServices aws). */
+export interface AwsSettings {
+  readonly region: string;
+  readonly replicaRegion?: string;
+  readonly customerManagedKey: boolean;
+  /** Explicitly configured cluster facts; the rest come from `clusterStack`. */
+  readonly network: Partial<{ [K in ClusterNetworkKey]: K extends "privateSubnetIds" ? string[] : string }>;
+  /** Cluster stack that provides the facts not configured (the same one as kubernetes.clusterStack). */
+  readonly clusterStack?: string;
+  readonly database: { readonly instanceClass: string; readonly allocatedStorageGb: number; readonly backupRetentionDays: number };
+  readonly redis: { readonly nodeType: string };
+  readonly noncurrentVersionDays: number;
+  readonly staticBucketKeys: boolean;
+}
+
+function awsProblems(p: Values<Omit<typeof platformSchema, "profile">>, project: string, profile: Profile): string[] {
+  const problems: string[] = [];
+  if (p.kubernetes.clusterStack === undefined) {
+    for (const key of CLUSTER_NETWORK_KEYS) {
+      if (p.aws[key] === undefined) {
+        problems.push(`${project}:aws.${key} must be ${platformSchema.aws[key].expectation} when dataServices is "aws" and no kubernetes.clusterStack provides it (got nothing)`);
+      }
+    }
+  }
+  if (p.aws.replicaRegion !== undefined && p.aws.replicaRegion === p.aws.region) {
+    problems.push(`${project}:aws.replicaRegion must be a region other than aws.region (got "${p.aws.replicaRegion}")`);
+  }
+  if (profile === "prod" && p.aws.database.backupRetentionDays < 7) {
+    problems.push(`${project}:aws.database.backupRetentionDays must be an integer >= 7 on prod (got ${p.aws.database.backupRetentionDays})`);
+  }
+  return problems;
+}
+
+function awsSettings(p: Values<Omit<typeof platformSchema, "profile">>): AwsSettings {
+  const network = Object.fromEntries(CLUSTER_NETWORK_KEYS.filter(k => p.aws[k] !== undefined).map(k => [k, p.aws[k]]));
+  return {
+    region: p.aws.region,
+    replicaRegion: p.aws.replicaRegion,
+    customerManagedKey: p.aws.customerManagedKey,
+    network,
+    clusterStack: p.kubernetes.clusterStack,
+    database: p.aws.database,
+    redis: p.aws.redis,
+    noncurrentVersionDays: p.aws.noncurrentVersionDays,
+    staticBucketKeys: p.aws.staticBucketKeys,
+  };
 }
 
 /** Where an environment's DNS records go and what its public hostnames point at. */
@@ -222,16 +387,20 @@ export function loadEnvironment(src: ConfigSource): Environment {
     const before = problems.length;
     const settings = (readSchema(systemSchemas[name] as Schema, src, profile, problems) as Record<string, unknown>)[name];
     if (problems.length === before) {
-      problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices }));
+      problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices, staticBucketKeys: p.aws.staticBucketKeys }));
     }
     systems[name] = settings;
   }
   if (p.dns.zoneId !== undefined && p.dns.ingressHostname === undefined) {
     problems.push(`${src.project}:dns.ingressHostname must be set when dns.zoneId is, so public hostnames can point at the ingress load balancer (got nothing)`);
   }
-  // The managed AWS data plane is not built yet (README, "Status"): refuse it here, before anything is registered.
-  if (p.dataServices === "aws") {
-    problems.push(`${src.project}:dataServices must be "in-cluster" until the AWS data plane exists (got "aws")`);
+  if (p.dataServices === "aws") problems.push(...awsProblems(p, src.project, profile));
+  const unbuildable = (p.images.build ?? []).filter(n => !(p.systems ?? []).includes(n));
+  if (unbuildable.length > 0) {
+    problems.push(`${src.project}:images.build must list only deployed systems (got ${JSON.stringify(unbuildable)}, not in systems)`);
+  }
+  if ((p.images.build ?? []).length > 0 && p.dataServices !== "aws") {
+    problems.push(`${src.project}:images.build must be empty unless dataServices is "aws", where the ECR repositories live (got ${JSON.stringify(p.images.build)})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -241,6 +410,7 @@ export function loadEnvironment(src: ConfigSource): Environment {
       : { mode: "render", directory: p.kubernetes.renderDir };
 
   return {
+    ...(p.dataServices === "aws" ? { aws: awsSettings(p) } : {}),
     project: src.project,
     stack: src.stack,
     profile,
@@ -254,6 +424,7 @@ export function loadEnvironment(src: ConfigSource): Environment {
     ingress: p.ingress,
     kedaNamespace: p.keda.namespace,
     scaikeyUrl: p.scaikey.url,
+    images: { build: p.images.build, contextRoot: p.images.contextRoot },
     ...(p.dns.zoneId === undefined ? {} : {
       dns: {
         zoneId: p.dns.zoneId,

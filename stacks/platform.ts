@@ -7,10 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataPlane } from "../components/data/data-plane";
 import { InClusterDataPlane } from "../components/data/in-cluster-data-plane";
 import { PublicHostRecords } from "../components/dns/public-host-records";
+import { SecretStore } from "../components/k8s/app-secret";
 import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
 import { namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
 import { SystemName, SystemOutputs, systemDeployers } from "../systems/registry";
+import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
+import { awsServices } from "./aws-data";
 import { Environment } from "./environment";
 import { SystemContractOutputs, systemContract } from "./outputs";
 
@@ -35,46 +38,63 @@ export interface PlatformOutputs {
  * Render mode writes to a folder relative to the project root (Pulumi runs providers there,
  * whatever the caller's cwd), so state does not pin one machine's absolute path.
  */
-export function kubernetesProvider(env: Environment): k8s.Provider {
+export function kubernetesProvider(env: Environment, cluster: pulumi.StackReference | undefined): k8s.Provider {
   const t = env.kubernetes;
   if (t.mode === "render") return new k8s.Provider("kubernetes", { renderYamlToDirectory: t.directory });
-  return new k8s.Provider("kubernetes", { kubeconfig: clusterKubeconfig(t), context: t.context });
+  return new k8s.Provider("kubernetes", { kubeconfig: clusterKubeconfig(t, cluster), context: t.context });
 }
 
 /** The cluster stack's `kubeconfig` output when one is named (secret whatever its stack marked), else the configured one. */
-export function clusterKubeconfig(t: Extract<Environment["kubernetes"], { mode: "cluster" }>): pulumi.Input<string> | undefined {
-  if (t.clusterStack === undefined) return t.kubeconfig;
-  const cluster = new pulumi.StackReference("cluster", { name: t.clusterStack });
+export function clusterKubeconfig(
+  t: Extract<Environment["kubernetes"], { mode: "cluster" }>, cluster: pulumi.StackReference | undefined,
+): pulumi.Input<string> | undefined {
+  if (cluster === undefined) return t.kubeconfig;
   return pulumi.secret(cluster.requireOutput("kubeconfig") as pulumi.Output<string>);
 }
 
-export function dataPlaneFor(env: Environment, naming: Naming, namespace: pulumi.Output<string>): DataPlane {
-  switch (env.dataServices) {
-    case "in-cluster":
-      return new InClusterDataPlane({
-        naming,
-        namespace,
-        rotation: env.secretsRotation,
-        redisAlsoAllowFrom: [namespacePeer(env.kedaNamespace)],
-        storageClass: env.storageClass,
-      });
-    case "aws":
-      throw new Error("dataServices \"aws\" is not available yet: use \"in-cluster\"");
+/** The one reference to the cluster stack, when configured: kubeconfig and network facts come from it. */
+export function clusterReference(env: Environment): pulumi.StackReference | undefined {
+  const name = env.kubernetes.mode === "cluster" ? env.kubernetes.clusterStack : undefined;
+  return name === undefined ? undefined : new pulumi.StackReference("cluster", { name });
+}
+
+/** Where the environment's data services, Secret copies and images come from. */
+export interface Services {
+  data: DataPlane;
+  secretStore?: SecretStore;
+  images: ImageSource;
+}
+
+export function servicesFor(
+  env: Environment, naming: Naming, namespace: pulumi.Output<string>, cluster: pulumi.StackReference | undefined,
+): Services {
+  if (env.aws !== undefined) {
+    const aws = awsServices(env, env.aws, naming, cluster);
+    return { data: aws.data, secretStore: aws.data, images: aws.images };
   }
+  const data = new InClusterDataPlane({
+    naming,
+    namespace,
+    rotation: env.secretsRotation,
+    redisAlsoAllowFrom: [namespacePeer(env.kedaNamespace)],
+    storageClass: env.storageClass,
+  });
+  return { data, images: CONFIGURED_IMAGES };
 }
 
 export function deployPlatform(env: Environment): PlatformOutputs {
   const naming = new Naming(env.stack);
-  const provider = kubernetesProvider(env);
+  const cluster = clusterReference(env);
+  const provider = kubernetesProvider(env, cluster);
   const opts = { providers: [provider] };
 
   const ns = new EnvironmentNamespace(env.namespace, { name: env.namespace, labels: { "scai.dev/environment": env.stack } }, opts);
-  const data = dataPlaneFor(env, naming, ns.name);
+  const services = servicesFor(env, naming, ns.name, cluster);
 
   const systems: Partial<Record<SystemName, SystemContractOutputs>> = {};
   for (const name of Object.keys(env.systems) as SystemName[]) {
     const deploy = systemDeployers[name] as (ctx: Parameters<typeof systemDeployers[SystemName]>[0], s: unknown) => SystemOutputs;
-    systems[name] = systemContract(deploy({ env, naming, namespace: ns.name, data, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]));
+    systems[name] = systemContract(deploy({ env, naming, namespace: ns.name, ...services, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]));
   }
 
   // Every public hostname points at the ingress controller's load balancer, in the environment's zone.

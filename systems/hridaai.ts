@@ -123,6 +123,7 @@ export class HridaAi extends pulumi.ComponentResource {
 
   constructor(ctx: SystemContext, s: HridaAiSettings) {
     super("scai:system:HridaAi", HRIDAAI, {}, ctx.opts);
+    const img = ctx.images.resolve(HRIDAAI, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
@@ -140,6 +141,7 @@ export class HridaAi extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("env"),
       rotation: env.secretsRotation,
+      mirror: ctx.secretStore,
       // One key shared by every replica, so sessions survive rolling restarts and any pod decrypts
       // OAuth tokens another wrote (seed 002: set both variables to the same value).
       generated: { HRIDAAI_SECRET_KEY: { length: 64 } },
@@ -217,11 +219,11 @@ export class HridaAi extends pulumi.ComponentResource {
     const migration = new OneShotJob(roles.migrate, {
       namespace: ns,
       selector: migrateSelector,
-      image: s.image,
+      image: img.ref,
       command: s.migrateCommand,
       env: env_(true),
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-      revision: `${s.image}\nschema ${s.schemaVersion}`,
+      revision: `${img.revision}\nschema ${s.schemaVersion}`,
       uses,
       allowEgress: [toTika],
     }, { parent: this, dependsOn: [secret, ...db.ready, ...redis.ready, ...bucket.ready] });
@@ -229,7 +231,7 @@ export class HridaAi extends pulumi.ComponentResource {
     const web = new Workload(roles.web, {
       namespace: ns,
       selector: webSelector,
-      image: s.image,
+      image: img.ref,
       replicas: s.web.replicas,
       port: { name: "http", containerPort: HRIDAAI_SEED.port },
       probes: {

@@ -78,6 +78,7 @@ export class Novitai extends pulumi.ComponentResource {
 
   constructor(ctx: SystemContext, s: NovitaiSettings) {
     super("scai:system:Novitai", NOVITAI, {}, ctx.opts);
+    const img = ctx.images.resolve(NOVITAI, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
@@ -90,6 +91,7 @@ export class Novitai extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("env"),
       rotation: env.secretsRotation,
+      mirror: ctx.secretStore,
       // Local renders manifests for a cluster with no Novita account: a stand-in keeps the pod spec whole.
       generated: (s.apiKey === undefined ? { NOVITA_API_KEY: { length: 40 } } : {}) as Record<"NOVITA_API_KEY", { length: number }>,
       values: { NOVITA_API_KEY: s.apiKey },
@@ -99,7 +101,7 @@ export class Novitai extends pulumi.ComponentResource {
     const api = new Workload(apiName, {
       namespace: ns,
       selector: labels("api"),
-      image: s.image,
+      image: img.ref,
       replicas: s.replicas,
       uid: NOVITAI_SEED.uid,
       scratch: NOVITAI_SEED.scratch.map(d => ({ ...d })),

@@ -116,6 +116,7 @@ export class RaHcp extends pulumi.ComponentResource {
 
   constructor(ctx: SystemContext, s: RaHcpSettings) {
     super("scai:system:RaHcp", RAHCP, {}, ctx.opts);
+    const img = ctx.images.resolve(RAHCP, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
@@ -137,6 +138,7 @@ export class RaHcp extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("env"),
       rotation: env.secretsRotation,
+      mirror: ctx.secretStore,
       generated: { API_SECRET_KEY: { length: RAHCP_SEED.apiSecretKeyLength } },
       values: { REDIS_URL: redisUrl(redis) },
     }, child);
@@ -146,7 +148,7 @@ export class RaHcp extends pulumi.ComponentResource {
     const backend = new Workload(name("backend"), {
       namespace: ns,
       selector: labels("backend"),
-      image: s.image,
+      image: img.ref,
       args: [...RAHCP_SEED.gunicorn(s.backend.workers)],
       replicas: s.backend.replicas,
       port: { name: "http", containerPort: RAHCP_SEED.port },

@@ -32,6 +32,8 @@ export interface CheckContext {
   domain: string;
   /** Where data services come from ("in-cluster" or "aws"). */
   dataServices?: string;
+  /** On AWS, whether apps also get static S3 keys (aws.staticBucketKeys). */
+  staticBucketKeys?: boolean;
 }
 
 export const systemChecks: { [K in SystemName]: (s: SystemSettings[K], ctx: CheckContext) => string[] } = {

@@ -12,8 +12,9 @@ import { Probes, envVars } from "../components/k8s/pod-spec";
 import { QueueScaler } from "../components/k8s/queue-scaler";
 import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
+import type { CheckContext } from "./registry";
 import {
-  Profile, Values, boolean, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
+  Values, boolean, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
 } from "../stacks/schema";
 import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
@@ -95,9 +96,13 @@ export const scaidriveSchema = {
 export type ScaiDriveSettings = Values<typeof scaidriveSchema>["scaidrive"];
 
 /** Checks across keys, after each key is valid on its own. */
-export function checkScaiDrive(s: ScaiDriveSettings, ctx: { profile: Profile; project: string }): string[] {
+export function checkScaiDrive(s: ScaiDriveSettings, ctx: CheckContext): string[] {
   const k = (key: string) => `${ctx.project}:scaidrive.${key}`;
   const problems: string[] = [];
+  // Seed 000 marks SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY required: IRSA alone would not start it.
+  if (ctx.dataServices === "aws" && ctx.staticBucketKeys !== true) {
+    problems.push(`${ctx.project}:aws.staticBucketKeys must be true while ScaiDrive is deployed on AWS: it requires SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY (got false)`);
+  }
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
     problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
   }
@@ -128,6 +133,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
 
   constructor(ctx: SystemContext, s: ScaiDriveSettings) {
     super("scai:system:ScaiDrive", SCAIDRIVE, {}, ctx.opts);
+    const img = ctx.images.resolve(SCAIDRIVE, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
@@ -156,6 +162,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("env"),
       rotation: env.secretsRotation,
+      mirror: ctx.secretStore,
       generated: {
         // The seed: SECRET_KEY 32+ bytes, ENCRYPTION_KEY exactly 32 bytes (one byte per character).
         SCAIDRIVE_SECRET_KEY: { length: 64 },
@@ -200,11 +207,11 @@ export class ScaiDrive extends pulumi.ComponentResource {
     const migration = new OneShotJob(roles.migrate, {
       namespace: ns,
       selector: labels("migrate"),
-      image: s.image,
+      image: img.ref,
       args: ["migrate"],
       env: env_,
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-      revision: `${s.image}\nschema ${s.schemaVersion}`,
+      revision: `${img.revision}\nschema ${s.schemaVersion}`,
       uses: [db.access],
       allowEgress: outbound,
     }, { parent: this, dependsOn: [secret, ...db.ready] });
@@ -222,7 +229,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
     const api = new Workload(roles.api, {
       namespace: ns,
       selector: labels("api"),
-      image: s.image,
+      image: img.ref,
       args: ["api"],
       replicas: s.api.replicas,
       port: { name: "http", containerPort: SCAIDRIVE_SEED.port },
@@ -245,7 +252,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       const worker = new Workload(roles.workers[i], {
         namespace: ns,
         selector: labels(`worker-${queue}`),
-        image: s.image,
+        image: img.ref,
         args: ["worker"],
         replicas: s.workers.minReplicas,
         // Assumed name: the seed does not say how a worker is pinned to a queue.

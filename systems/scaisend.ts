@@ -192,6 +192,7 @@ export class ScaiSend extends pulumi.ComponentResource {
 
   constructor(ctx: SystemContext, s: ScaiSendSettings) {
     super("scai:system:ScaiSend", SCAISEND, {}, ctx.opts);
+    const img = ctx.images.resolve(SCAISEND, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
@@ -230,7 +231,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       ...(s.scaikey.webhookSecret === undefined ? { SCAIKEY_WEBHOOK_SECRET: { length: 48 } } : {}),
     } as Record<"SCAIKEY_CLIENT_SECRET" | "SCAIKEY_WEBHOOK_SECRET", { length: number }>;
     const secret = new AppSecret(name("env"), {
-      namespace: ns, labels: labels("env"), rotation: env.secretsRotation, generated: standIns, values: secretValues,
+      namespace: ns, labels: labels("env"), rotation: env.secretsRotation, mirror: ctx.secretStore, generated: standIns, values: secretValues,
     }, child);
     this.secretName = secret.secretName;
 
@@ -265,7 +266,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     const scaikeyEgress = internetEgress([443]);
 
     // Back up first (seed 001): migrations are forward-only and rolling back means restoring.
-    const revision = `${s.image}\nschema ${s.schemaVersion}`;
+    const revision = `${img.revision}\nschema ${s.schemaVersion}`;
     const backup = s.backupBeforeMigration
       ? new DatabaseDumpJob(roles.backup, {
           namespace: ns,
@@ -289,7 +290,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     const migration = new OneShotJob(roles.migrate, {
       namespace: ns,
       selector: labels("migrate"),
-      image: s.image,
+      image: img.ref,
       command: ["alembic", "upgrade", "head"],
       env: env_,
       resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -304,7 +305,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     const api = new Workload(roles.api, {
       namespace: ns,
       selector: labels("api"),
-      image: s.image,
+      image: img.ref,
       command: ["scaisend", "serve", "--host", "0.0.0.0", "--port", String(SCAISEND_SEED.apiPort)],
       replicas: s.api.replicas,
       port: { name: "http", containerPort: SCAISEND_SEED.apiPort },
@@ -326,7 +327,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     new Workload(roles.worker, {
       namespace: ns,
       selector: labels("worker"),
-      image: s.image,
+      image: img.ref,
       command: ["scaisend", "worker"],
       replicas: s.worker.replicas,
       probes: { none: "arq worker has no listener; Kubernetes restarts it when it exits (seed 001)" },
@@ -358,7 +359,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     new Workload(roles.smtp, {
       namespace: smtpNamespace,
       selector: labels("smtp"),
-      image: s.image,
+      image: img.ref,
       command: ["scaisend", "smtp"],
       replicas: s.smtp.replicas,
       port: { name: "smtp", containerPort: smtpListenPort, servicePort: SCAISEND_SEED.smtpPort },

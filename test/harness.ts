@@ -33,6 +33,8 @@ export interface Captured {
   urn: string;
   /** URNs it was registered as depending on (dependsOn, expanded through components). */
   dependencies: string[];
+  /** Whether it was registered with `protect`. */
+  protect: boolean;
 }
 
 let counter = 0;
@@ -54,6 +56,19 @@ export const AWS_CALL_MOCKS: Record<string, (args: any) => any> = {
     authorizationToken: "QVdTOmVjci1sb2dpbi10b2tlbg==",
   }),
 };
+
+/** The network outputs of a mocked cluster stack; ids carry a hash of its name so two clusters never share one. */
+export function mockClusterNetwork(stackName: string) {
+  const h = [...stackName].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, "0").slice(0, 8);
+  return {
+    vpcId: `vpc-${h}`,
+    vpcCidr: "10.40.0.0/16",
+    privateSubnetIds: [`subnet-${h}a`, `subnet-${h}b`, `subnet-${h}c`],
+    nodeSecurityGroupId: `sg-${h}`,
+    oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/oidc.eks.${MOCK_REGION}.amazonaws.com/id/${h.toUpperCase()}`,
+    oidcProviderUrl: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/${h.toUpperCase()}`,
+  };
+}
 
 /** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -83,8 +98,9 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
     return { id: name, state: { ...inputs, result: mockSecret(inputs.length) } };
   }
   if (type === "pulumi:pulumi:StackReference") {
-    // A cluster stack that exports its kubeconfig as a secret, named after the stack it stands for.
-    return { id: inputs.name, state: { ...inputs, outputs: { kubeconfig: `${MOCK_KUBECONFIG_PREFIX}${inputs.name}` }, secretOutputNames: ["kubeconfig"] } };
+    // A cluster stack that exports its kubeconfig as a secret, named after the stack it stands for,
+    // and the network facts of the cluster contract (README, "Cluster stack contract").
+    return { id: inputs.name, state: { ...inputs, outputs: { kubeconfig: `${MOCK_KUBECONFIG_PREFIX}${inputs.name}`, ...mockClusterNetwork(inputs.name) }, secretOutputNames: ["kubeconfig"] } };
   }
   if (type === "aws:s3/bucket:Bucket") {
     return { id: inputs.bucket, state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` } };
@@ -118,12 +134,12 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
 /** Runs `fn` under mocks as stack `stack`; returns its result and every registered resource. */
 export async function evaluate<T>(stack: string, fn: () => T, calls: Record<string, (args: any) => any> = {}): Promise<{ result: T; resources: Captured[] }> {
   const resources: Captured[] = [];
-  const registrations = new Map<string, { urn: string; dependencies: string[] }>();
+  const registrations = new Map<string, { urn: string; dependencies: string[]; protect: boolean }>();
   await pulumi.runtime.setMocks({
     newResource(args) {
       const inputs = unwrapSecrets(args.inputs);
       const { id, state } = mockState(args.type, args.name, inputs);
-      const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [] };
+      const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], protect: false };
       resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg });
       return { id, state };
     },
@@ -140,6 +156,7 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
     registrations.set(`${req.getType()}::${req.getName()}`, {
       urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
       dependencies: req.getDependenciesList(),
+      protect: Boolean(req.getProtect()),
     });
     return register(req, callback);
   };
@@ -175,9 +192,13 @@ export function exampleSecrets(stack: string): Record<string, string> {
   };
 }
 
-/** A config source for a committed stack file, with overrides; secrets default to `exampleSecrets(stack)`. */
+/** An override value that removes the key from the stack's committed config. */
+export const UNSET = "\u0000unset";
+
+/** A config source for a committed stack file, with overrides (`UNSET` removes a key); secrets default to `exampleSecrets(stack)`. */
 export function stackSource(stack: string, overrides: Record<string, string> = {}, secrets: Record<string, string> = exampleSecrets(stack)): ConfigSource {
-  return mapConfigSource(PROJECT, stack, { ...stackConfig(stack), ...overrides }, secrets);
+  const merged = Object.entries({ ...stackConfig(stack), ...overrides }).filter(([, v]) => v !== UNSET);
+  return mapConfigSource(PROJECT, stack, Object.fromEntries(merged), secrets);
 }
 
 /** Evaluates the whole program (config -> environment -> platform) for a stack. */

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DatabaseConnection, DatabaseEngine, DatabaseRequest } from "../data/data-plane";
 import { childOptions } from "../options";
+import { nodeOnlySecurityGroup } from "./node-only-security-group";
 
 type Input<T> = pulumi.Input<T>;
 
@@ -12,11 +13,11 @@ export interface ManagedDatabaseArgs {
   request: DatabaseRequest;
   vpcId: Input<string>;
   /** Private subnets for the DB subnet group. */
-  subnetIds: Input<string>[];
+  subnetIds: Input<Input<string>[]>;
   /** The cluster nodes' security group: the only one admitted on the engine port. */
   clientSecurityGroupId: Input<string>;
   /** CIDR the pods reach the database in (NetworkPolicy egress). */
-  vpcCidr: string;
+  vpcCidr: Input<string>;
   /** Production settings: Multi-AZ, deletion protection, final snapshot, Performance Insights. */
   production: boolean;
   /** Days of automated backups (point-in-time recovery within them). */
@@ -73,19 +74,9 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     }, child);
 
     const subnets = new aws.rds.SubnetGroup(name, { name: args.identifier, subnetIds: args.subnetIds, tags: args.tags }, child);
-    const sg = new aws.ec2.SecurityGroup(name, {
-      name: args.identifier,
-      description: `${args.identifier}: ${args.request.engine} from the cluster nodes only`,
-      vpcId: args.vpcId,
-      tags: args.tags,
-    }, child);
-    new aws.vpc.SecurityGroupIngressRule(name, {
-      securityGroupId: sg.id,
-      referencedSecurityGroupId: args.clientSecurityGroupId,
-      ipProtocol: "tcp",
-      fromPort: engine.port,
-      toPort: engine.port,
-      description: "cluster nodes",
+    const sg = nodeOnlySecurityGroup(name, {
+      groupName: args.identifier, service: args.request.engine, vpcId: args.vpcId,
+      nodeSecurityGroupId: args.clientSecurityGroupId, port: engine.port, tags: args.tags,
     }, child);
     const parameters = new aws.rds.ParameterGroup(name, {
       name: args.identifier,

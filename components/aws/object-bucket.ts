@@ -63,33 +63,14 @@ export class ObjectBucket extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
 
-    new aws.s3.BucketLifecycleConfiguration(name, {
-      bucket: bucket.bucket,
-      rules: [
-        ...(args.request.expire ?? []).map(r => ({
-          id: r.id,
-          status: "Enabled",
-          filter: { prefix: r.prefix },
-          expiration: { days: r.expireAfterDays },
-        })),
-        {
-          id: "abort-incomplete-multipart-uploads",
-          status: "Enabled",
-          filter: { prefix: "" },
-          abortIncompleteMultipartUpload: { daysAfterInitiation: args.request.abortIncompleteUploadsAfterDays ?? 1 },
-        },
-        {
-          id: "expire-noncurrent-versions",
-          status: "Enabled",
-          filter: { prefix: "" },
-          noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
-        },
-      ],
-    }, { ...child, dependsOn: [versioning] });
+    this.lifecycle(name, bucket.bucket, args, { ...child, dependsOn: [versioning] });
 
     if (args.replica) {
       const inReplicaRegion = { ...child, provider: args.replica.provider };
       const replica = this.hardenedBucket(`${name}-replica`, args.replica.bucketName, args.replica.kmsKeyArn, args, protect, inReplicaRegion);
+      // S3 does not replicate lifecycle expirations: without its own rules the replica would keep
+      // every transient object (uploads/) forever.
+      this.lifecycle(`${name}-replica`, replica.bucket.bucket, args, { ...inReplicaRegion, dependsOn: [replica.versioning] });
       const kms = args.kmsKeyArn !== undefined && args.replica.kmsKeyArn !== undefined
         ? { source: args.kmsKeyArn, replica: args.replica.kmsKeyArn }
         : undefined;
@@ -144,6 +125,33 @@ export class ObjectBucket extends pulumi.ComponentResource {
     }
 
     this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, replicaArn: this.replicaArn });
+  }
+
+  /** The system's expiring prefixes, multipart clean-up and noncurrent-version expiry. */
+  private lifecycle(name: string, bucket: pulumi.Output<string>, args: ObjectBucketArgs, opts: pulumi.CustomResourceOptions) {
+    new aws.s3.BucketLifecycleConfiguration(name, {
+      bucket,
+      rules: [
+        ...(args.request.expire ?? []).map(r => ({
+          id: r.id,
+          status: "Enabled",
+          filter: { prefix: r.prefix },
+          expiration: { days: r.expireAfterDays },
+        })),
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: { prefix: "" },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: args.request.abortIncompleteUploadsAfterDays ?? 1 },
+        },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: { prefix: "" },
+          noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+        },
+      ],
+    }, opts);
   }
 
   /** A bucket with versioning, default encryption, public access blocked, ACLs off and TLS only. */

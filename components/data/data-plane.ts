@@ -129,8 +129,20 @@ export function assertRetainedNeverExpire(req: BucketRequest): void {
   }
 }
 
-/** `scheme://user:password@host:port/database` as a secret Output. */
-export function databaseUrl(scheme: string, c: DatabaseConnection, query = ""): pulumi.Output<string> {
+/**
+ * URL query that makes the driver speak TLS, for servers that require it. libpq's `sslmode=require`;
+ * SQLAlchemy's MySQL dialects (asyncmy, aiomysql, pymysql) turn TLS on when any `ssl_*` key is
+ * present. Neither verifies the server certificate: that needs the RDS CA bundle in the image.
+ */
+export const TLS_QUERY: Record<DatabaseEngine, string> = {
+  postgres: "sslmode=require",
+  mariadb: "ssl_check_hostname=false",
+  mysql: "ssl_check_hostname=false",
+};
+
+/** `scheme://user:password@host:port/database`, with the TLS query when the server requires TLS, as a secret Output. */
+export function databaseUrl(scheme: string, c: DatabaseConnection): pulumi.Output<string> {
+  const query = c.tls ? `?${TLS_QUERY[c.engine]}` : "";
   return pulumi.secret(
     pulumi.interpolate`${scheme}://${encodeURIComponent(c.username)}:${c.password.apply(encodeURIComponent)}@${c.host}:${c.port}/${c.database}${query}`,
   );

@@ -11,6 +11,12 @@ export interface GeneratedKey {
   length: number;
 }
 
+/** A second home for every app Secret (e.g. AWS Secrets Manager), for consumers outside the cluster. */
+export interface SecretStore {
+  /** Keep a copy of Secret `secretName` holding `data` (a secret Output), as a child of `parent`. */
+  mirror(secretName: string, data: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): void;
+}
+
 export interface AppSecretArgs<G extends string, V extends string> {
   namespace: Input<string>;
   labels: Record<string, string>;
@@ -20,6 +26,8 @@ export interface AppSecretArgs<G extends string, V extends string> {
   values?: Record<V, Input<string> | undefined>;
   /** Changing this regenerates every generated key. */
   rotation: string;
+  /** Also copy the Secret there. Default: Kubernetes only. */
+  mirror?: SecretStore;
 }
 
 /**
@@ -59,6 +67,7 @@ export class AppSecret<G extends string = never, V extends string = never> exten
       stringData: pulumi.secret(stringData) as unknown as Record<string, Input<string>>,
     }, child);
     this.secretName = secret.metadata.name;
+    args.mirror?.mirror(name, pulumi.secret(pulumi.output(stringData)) as pulumi.Output<Record<string, string>>, this);
 
     this.registerOutputs({ secretName: this.secretName });
   }

@@ -38,7 +38,11 @@ describe("data-plane helpers", () => {
       password: pulumi.secret("p@ss/word"), tls: true, access, ready: [],
     };
     const url = databaseUrl("mysql+aiomysql", db);
-    assert.strictEqual(await output(url), "mysql+aiomysql://app:p%40ss%2Fword@db.internal:3306/app");
+    assert.strictEqual(await output(url), "mysql+aiomysql://app:p%40ss%2Fword@db.internal:3306/app?ssl_check_hostname=false");
+    const pg = databaseUrl("postgresql", { ...db, engine: "postgres", port: 5432 });
+    assert.strictEqual(await output(pg), "postgresql://app:p%40ss%2Fword@db.internal:5432/app?sslmode=require");
+    const plain = databaseUrl("mysql+aiomysql", { ...db, tls: false });
+    assert.strictEqual(await output(plain), "mysql+aiomysql://app:p%40ss%2Fword@db.internal:3306/app");
     assert.ok(await pulumi.isSecret(url));
     const redis = redisUrl({ host: pulumi.output("cache"), port: 6379, password: pulumi.secret("pw"), tls: true, access, ready: [] });
     assert.strictEqual(await output(redis), "rediss://:pw@cache:6379/0");

@@ -69,7 +69,7 @@ describe("ManagedDatabase component (RDS)", () => {
     }
     const url = databaseUrl("mysql+asyncmy", devDb.connection);
     assert.ok(await pulumi.isSecret(url));
-    assert.strictEqual(await output(url), `mysql+asyncmy://scaidrive:${secret}@scai-dev-scaidrive-mariadb.c0ffee.eu-west-1.rds.amazonaws.com:3306/scaidrive`);
+    assert.strictEqual(await output(url), `mysql+asyncmy://scaidrive:${secret}@scai-dev-scaidrive-mariadb.c0ffee.eu-west-1.rds.amazonaws.com:3306/scaidrive?ssl_check_hostname=false`);
     assert.strictEqual(devDb.connection.tls, true);
     assert.deepStrictEqual(devDb.connection.access.egress, { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 3306 }] });
   });

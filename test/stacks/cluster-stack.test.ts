@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { ConfigError } from "../../stacks/environment";
-import { MOCK_KUBECONFIG_PREFIX, evaluateStack, isSecretValue } from "../harness";
+import { MOCK_KUBECONFIG_PREFIX, evaluateStack, isSecretValue, mockClusterNetwork } from "../harness";
 
 describe("cluster inputs from a cluster stack", () => {
   it("the provider applies with the cluster stack's kubeconfig, kept secret", async () => {
@@ -25,8 +25,18 @@ describe("cluster inputs from a cluster stack", () => {
   });
 
   it("without one, no StackReference is read", async () => {
-    const { resources } = await evaluateStack("dev");
+    const { resources } = await evaluateStack("local");
     assert.deepStrictEqual(resources.filter(r => r.type === "pulumi:pulumi:StackReference"), []);
+  });
+
+  it("one StackReference serves both the kubeconfig and the AWS data plane's network facts", async () => {
+    const { resources } = await evaluateStack("dev");
+    assert.deepStrictEqual(resources.filter(r => r.type === "pulumi:pulumi:StackReference").map(r => r.inputs.name), ["scailabs/eks-cluster/dev"]);
+    const net = mockClusterNetwork("scailabs/eks-cluster/dev");
+    const subnets = resources.find(r => r.type === "aws:rds/subnetGroup:SubnetGroup")!;
+    assert.deepStrictEqual(subnets.inputs.subnetIds, net.privateSubnetIds);
+    const sg = resources.find(r => r.type === "aws:ec2/securityGroup:SecurityGroup")!;
+    assert.strictEqual(sg.inputs.vpcId, net.vpcId);
   });
 
   it("a name that is not <org>/<project>/<stack> is refused", async () => {

@@ -5,7 +5,7 @@ import { mapConfigSource } from "../../stacks/config-source";
 import { ConfigError, allConfigKeys, loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
 import { PULUMI_YAML, README, configBlock, withTable } from "../../stacks/config-sync";
-import { PROJECT, evaluate, exampleSecrets, stackConfig, stackSource } from "../harness";
+import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */
 function problemsOf(stack: string, overrides: Record<string, string>): string[] {
@@ -86,6 +86,16 @@ describe("stack config: Pulumi.yaml declares every key the code reads", () => {
   });
 });
 
+/** The cluster facts given as config instead of a cluster stack. */
+const EXPLICIT_NETWORK: Record<string, string> = {
+  "aws.vpcId": "vpc-0123456789abcdef0",
+  "aws.vpcCidr": "10.0.0.0/16",
+  "aws.privateSubnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  "aws.nodeSecurityGroupId": "sg-0123456789abcdef0",
+  "aws.oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+  "aws.oidcProviderUrl": "oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+};
+
 describe("stack config: bad input fails early with one clear message", () => {
   const cases: Array<[string, string, Record<string, string>, string]> = [
     ["a word for a number", "dev", { "scaidrive.api.replicas": "three" },
@@ -112,8 +122,18 @@ describe("stack config: bad input fails early with one clear message", () => {
       'scai-platform:protect must be true or false (got "yes")'],
     ["an unknown data-service kind", "dev", { dataServices: "gcp" },
       'scai-platform:dataServices must be one of "in-cluster", "aws" (got "gcp")'],
-    ["the AWS data plane, which is not built yet", "dev", { dataServices: "aws" },
-      'scai-platform:dataServices must be "in-cluster" until the AWS data plane exists (got "aws")'],
+    ["managed data services with neither a cluster stack nor the VPC", "dev", { "kubernetes.clusterStack": UNSET, ...EXPLICIT_NETWORK, "aws.vpcId": UNSET },
+      "scai-platform:aws.vpcId must be a VPC id such as vpc-0123456789abcdef0 when dataServices is \"aws\" and no kubernetes.clusterStack provides it (got nothing)"],
+    ["one private subnet", "dev", { "aws.privateSubnetIds": '["subnet-0123456789abcdef0"]' },
+      "scai-platform:aws.privateSubnetIds must be a JSON array of subnet ids such as subnet-0123456789abcdef0 with at least 2 items"],
+    ["a region that is not one", "dev", { "aws.region": "europe" },
+      'scai-platform:aws.region must be an AWS region such as eu-west-1 (got "europe")'],
+    ["replication into the same region", "prod", { "aws.region": "eu-central-1" },
+      'scai-platform:aws.replicaRegion must be a region other than aws.region (got "eu-central-1")'],
+    ["a day of backups on prod", "prod", { "aws.database.backupRetentionDays": "1" },
+      "scai-platform:aws.database.backupRetentionDays must be an integer >= 7 on prod (got 1)"],
+    ["a malformed VPC CIDR", "dev", { "aws.vpcCidr": "10.0.0.0/33" },
+      'scai-platform:aws.vpcCidr must be an IPv4 CIDR such as 10.0.0.0/16 (got "10.0.0.0/33")'],
     ["a queue listed twice", "dev", { "scaidrive.workers.queues": '["high","high"]' },
       "scai-platform:scaidrive.workers.queues must be a JSON array of DNS labels with at least 1 item, without duplicates"],
     ["HPA max below min", "dev", { "scaidrive.api.maxReplicas": "2" },
@@ -137,7 +157,7 @@ describe("stack config: bad input fails early with one clear message", () => {
   }
 
   it("a required key without a default on the profile is named with 'got nothing'", () => {
-    const src = mapConfigSource(PROJECT, "dev", { "scaikey.url": "https://scaikey.example.com" });
+    const src = mapConfigSource(PROJECT, "dev", { "scaikey.url": "https://scaikey.example.com", dataServices: "in-cluster" });
     assert.throws(() => loadEnvironment(src), (e: ConfigError) =>
       e.problems.length === 1 &&
       e.problems[0] === "scai-platform:domain must be a DNS hostname such as drive.example.com (got nothing; it has no default on the dev profile)");

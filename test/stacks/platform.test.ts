@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { validateManifest } from "../k8s-schema";
 import {
-  Captured, evaluateStack, generatedSecrets, manifests, ofKind, podSpecs, selects,
+  Captured, evaluateStack, generatedSecrets, isSecretValue, manifests, ofKind, podSpecs, selects,
 } from "../harness";
 import { NO_PROBES_ANNOTATION as POLICY_NO_PROBES, restrictedViolations } from "../../policy/rules/kubernetes";
 import { NO_PROBES_ANNOTATION } from "../../components/k8s/pod-spec";
@@ -16,6 +16,11 @@ const STACKS = ["local", "dev", "prod"] as const;
 const SECRET_HOLDERS = new Set([
   "kubernetes:core/v1:Secret",
   "random:index/randomPassword:RandomPassword",
+  // A managed service must hold its own credential, and the mirror holds a copy of the Secret;
+  // each must receive it as a secret (asserted below).
+  "aws:rds/instance:Instance",
+  "aws:elasticache/replicationGroup:ReplicationGroup",
+  "aws:secretsmanager/secretVersion:SecretVersion",
 ]);
 
 /** Env var names that carry credentials and so must come from a Secret. */
@@ -109,6 +114,13 @@ for (const stack of STACKS) {
       for (const r of resources.filter(x => !SECRET_HOLDERS.has(x.type))) {
         const text = JSON.stringify(r.inputs);
         for (const s of secrets) assert.ok(!text.includes(s), `${r.type} ${r.name} holds a generated secret`);
+      }
+      for (const r of resources.filter(x => SECRET_HOLDERS.has(x.type))) {
+        for (const [key, value] of Object.entries(r.inputs)) {
+          if (secrets.some(s => JSON.stringify(value).includes(s))) {
+            assert.ok(isSecretValue(r.rawInputs[key]), `${r.type} ${r.name} receives ${key} in plain text`);
+          }
+        }
       }
     });
 

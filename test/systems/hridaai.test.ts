@@ -36,8 +36,8 @@ describe("HridaAI (seed 002) on dev", () => {
       DATABASE_POOL_SIZE: "15",
       DATABASE_POOL_MAX_OVERFLOW: "20",
       S3_BUCKET_NAME: "scai-dev-hridaai-uploads",
-      S3_REGION_NAME: "us-east-1",
-      S3_ENDPOINT_URL: "http://hridaai-minio.scai-dev.svc.cluster.local:9000",
+      S3_REGION_NAME: "eu-west-1",
+      S3_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com",
       TIKA_SERVER_URL: TIKA_URL,
       RAG_EMBEDDING_ENGINE: "openai",
       JWT_EXPIRES_IN: "8h",
@@ -55,12 +55,20 @@ describe("HridaAI (seed 002) on dev", () => {
     for (const k of ["DATABASE_URL", "REDIS_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]) assert.deepStrictEqual(env[k], ref(k));
     assert.deepStrictEqual(env.PGVECTOR_DB_URL, ref("DATABASE_URL"));
     const secret = named(resources, "Secret", "hridaai-env");
-    assert.match(secret.stringData.DATABASE_URL, /^postgresql:\/\/hridaai:sEcReT\w+@hridaai-postgres\.scai-dev\.svc\.cluster\.local:5432\/hridaai$/);
+    assert.match(secret.stringData.DATABASE_URL, /^postgresql:\/\/hridaai:sEcReT\w+@scai-dev-hridaai-postgres\.c0ffee\.eu-west-1\.rds\.amazonaws\.com:5432\/hridaai\?sslmode=require$/);
     assert.strictEqual(secret.stringData.HRIDAAI_SECRET_KEY.length, 64);
   });
 
-  it("PostgreSQL is the pgvector build", () => {
-    assert.strictEqual(container(named(resources, "StatefulSet", "hridaai-postgres")).image, "pgvector/pgvector:pg16");
+  it("PostgreSQL is RDS PostgreSQL 16, whose extension list includes pgvector, with SSL forced", () => {
+    const db = resources.find(r => r.type === "aws:rds/instance:Instance" && r.inputs.identifier === "scai-dev-hridaai-postgres")!.inputs;
+    assert.deepStrictEqual([db.engine, db.engineVersion], ["postgres", "16"]);
+    const pg = resources.find(r => r.type === "aws:rds/parameterGroup:ParameterGroup" && r.inputs.name === "scai-dev-hridaai-postgres")!.inputs;
+    assert.deepStrictEqual(pg.parameters, [{ name: "rds.force_ssl", value: "1" }]);
+  });
+
+  it("in the cluster (local) PostgreSQL is the pgvector build", async () => {
+    const local = (await evaluateStack("local", { systems: '["hridaai"]' })).resources;
+    assert.strictEqual(container(named(local, "StatefulSet", "hridaai-postgres")).image, "pgvector/pgvector:pg16");
   });
 
   it("exactly one process migrates: the Job, with ENABLE_DB_MIGRATIONS=true, before the replicas start", () => {

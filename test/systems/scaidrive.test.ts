@@ -209,8 +209,9 @@ describe("ScaiDrive (seed 000) on dev", () => {
   it("the Secret's data travels as a Pulumi secret and holds asyncmy and redis URLs", () => {
     const r = captured(resources, named(resources, "Secret", "scaidrive-env"));
     assert.ok(isSecretValue(r.rawInputs.stringData));
-    assert.match(r.inputs.stringData.SCAIDRIVE_DATABASE_URL, /^mysql\+asyncmy:\/\/scaidrive:sEcReT\w+@scaidrive-mariadb\.scai-dev\.svc\.cluster\.local:3306\/scaidrive$/);
-    assert.match(r.inputs.stringData.SCAIDRIVE_REDIS_URL, /^redis:\/\/:sEcReT\w+@scaidrive-redis\.scai-dev\.svc\.cluster\.local:6379\/0$/);
+    // dev's data services are managed: RDS and ElastiCache, both TLS-only.
+    assert.match(r.inputs.stringData.SCAIDRIVE_DATABASE_URL, /^mysql\+asyncmy:\/\/scaidrive:sEcReT\w+@scai-dev-scaidrive-mariadb\.c0ffee\.eu-west-1\.rds\.amazonaws\.com:3306\/scaidrive\?ssl_check_hostname=false$/);
+    assert.match(r.inputs.stringData.SCAIDRIVE_REDIS_URL, /^rediss:\/\/:sEcReT\w+@master\.scai-dev-scaidrive-redis\.c0ffee\.euw1\.cache\.amazonaws\.com:6379\/0$/);
   });
 
   it("api is reachable only from the ingress controller, on its http port", () => {
@@ -221,11 +222,19 @@ describe("ScaiDrive (seed 000) on dev", () => {
     }]);
   });
 
-  it("workers accept no inbound traffic and reach only their data services and HTTPS", () => {
+  it("workers accept no inbound traffic and reach only their data services (inside the VPC) and HTTPS", () => {
     const np = named(resources, "NetworkPolicy", "scaidrive-worker-high");
     assert.deepStrictEqual(np.spec.ingress, []);
-    const ports = np.spec.egress.map((e: any) => e.ports[0].port).sort();
-    assert.deepStrictEqual(ports, [3306, 443, 6379, 9000].sort());
+    const rules = np.spec.egress.map((e: any) => `${e.to[0].ipBlock.cidr}:${e.ports.map((p: any) => p.port).join(",")}`).sort();
+    // MariaDB and Redis in the cluster's VPC; S3 and ScaiKey over HTTPS.
+    assert.deepStrictEqual(rules, ["0.0.0.0/0:443", "0.0.0.0/0:443", "10.40.0.0/16:3306", "10.40.0.0/16:6379"]);
+  });
+
+  it("the api and worker ServiceAccounts carry the IRSA role of the files bucket", () => {
+    for (const sa of ["scaidrive-api", "scaidrive-worker-high", "scaidrive-worker-medium", "scaidrive-worker-low"]) {
+      assert.strictEqual(named(resources, "ServiceAccount", sa).metadata.annotations["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::123456789012:role/scai-dev-scaidrive-files-s3", sa);
+    }
   });
 });
 

@@ -2,9 +2,8 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
-import { deployPlatform } from "../../stacks/platform";
 import {
-  Captured, captured, dependsOn, envOf, evaluate, evaluateStack, exampleSecrets, named, ofKind, stackSource,
+  Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, named, ofKind, stackSource,
 } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];
@@ -76,9 +75,9 @@ describe("ScaiSend (seed 001) on dev", () => {
     }
     const { DATABASE_URL, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, SCAIKEY_CLIENT_SECRET, SCAIKEY_WEBHOOK_SECRET, ...plain } = envs[0];
     assert.deepStrictEqual(plain, {
-      S3_ENDPOINT_URL: "http://scaisend-minio.scai-dev.svc.cluster.local:9000",
+      S3_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com",
       S3_BUCKET: "scai-dev-scaisend-attachments",
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "eu-west-1",
       SCAIKEY_API_URL: "https://scaikey.dev.scai.example.com",
       SCAIKEY_CLIENT_ID: "scaisend",
       SCAIKEY_JWKS_URL: "https://scaikey.dev.scai.example.com/.well-known/jwks.json",
@@ -97,11 +96,12 @@ describe("ScaiSend (seed 001) on dev", () => {
 
   it("the Secret holds an aiomysql URL to MySQL 8 and the configured ScaiKey secrets", () => {
     const secret = named(resources, "Secret", "scaisend-env");
-    assert.match(secret.stringData.DATABASE_URL, /^mysql\+aiomysql:\/\/scaisend:sEcReT\w+@scaisend-mysql\.scai-dev\.svc\.cluster\.local:3306\/scaisend$/);
-    assert.match(secret.stringData.REDIS_URL, /^redis:\/\/:sEcReT\w+@scaisend-redis\.scai-dev\.svc\.cluster\.local:6379\/0$/);
+    assert.match(secret.stringData.DATABASE_URL, /^mysql\+aiomysql:\/\/scaisend:sEcReT\w+@scai-dev-scaisend-mysql\.c0ffee\.eu-west-1\.rds\.amazonaws\.com:3306\/scaisend\?ssl_check_hostname=false$/);
+    assert.match(secret.stringData.REDIS_URL, /^rediss:\/\/:sEcReT\w+@master\.scai-dev-scaisend-redis\.c0ffee\.euw1\.cache\.amazonaws\.com:6379\/0$/);
     assert.strictEqual(secret.stringData.SCAIKEY_CLIENT_SECRET, "example-dev-scaikey-client-secret");
     assert.strictEqual(secret.stringData.SCAIKEY_WEBHOOK_SECRET, "example-dev-scaikey-webhook-secret");
-    assert.strictEqual(container(named(resources, "StatefulSet", "scaisend-mysql")).image, "mysql:8.0");
+    const db = resources.find(r => r.type === "aws:rds/instance:Instance" && r.inputs.identifier === "scai-dev-scaisend-mysql")!.inputs;
+    assert.deepStrictEqual([db.engine, db.engineVersion], ["mysql", "8.0"]);
   });
 
   it("only the API has an Ingress; SMTP is a LoadBalancer on 25 keeping client addresses; the worker has no Service", () => {
@@ -134,8 +134,8 @@ describe("ScaiSend (seed 001) on dev", () => {
     const workerNp = named(resources, "NetworkPolicy", "scaisend-worker").spec;
     assert.deepStrictEqual(workerNp.ingress, []);
     assert.ok(!workerNp.egress.some((e: any) => e.ports?.some((p: any) => p.port === 25)), "the worker must not send mail itself");
-    const mysqlNp = named(resources, "NetworkPolicy", "scaisend-mysql").spec;
-    assert.deepStrictEqual(mysqlNp.ingress[0].from, [{ podSelector: { matchLabels: { "access.scai.dev/scaisend-mysql": "true" } } }]);
+    // MySQL is RDS inside the cluster's VPC: the worker reaches it there, and its security group admits only the nodes.
+    assert.ok(workerNp.egress.some((e: any) => e.to[0].ipBlock?.cidr === "10.40.0.0/16" && e.ports[0].port === 3306), "the worker cannot reach MySQL");
   });
 
   it("alembic upgrade head runs once per release before every role; no backup Job on dev", () => {
@@ -146,14 +146,13 @@ describe("ScaiSend (seed 001) on dev", () => {
   });
 
   it("the attachments bucket is versioned and nothing in it ever expires", async () => {
-    const setup = named(resources, "ConfigMap", "scaisend-minio-setup");
-    const lifecycle = JSON.parse(setup.data["lifecycle.json"]);
-    assert.deepStrictEqual(lifecycle.Rules.filter((r: any) => r.Expiration), []);
-    assert.match(JSON.stringify(setup.data), /mc version enable/);
+    const of = (type: string) => resources.find(r => r.type === type && r.inputs.bucket === "scai-dev-scaisend-attachments")!.inputs;
+    assert.deepStrictEqual(of("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration, { status: "Enabled" });
+    assert.deepStrictEqual(of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules.filter((r: any) => r.expiration), []);
   });
 
   it("no DNS records without a hosted zone", () => {
-    assert.deepStrictEqual(resources.filter(r => r.type.startsWith("aws:")).map(r => r.type), []);
+    assert.deepStrictEqual(resources.filter(r => r.type.startsWith("aws:route53")).map(r => r.type), []);
   });
 });
 
@@ -230,10 +229,8 @@ describe("ScaiSend DNS (dev with a hosted zone)", () => {
 describe("ScaiSend with the seed's hostNetwork SMTP", () => {
   let resources: Captured[];
   before(async () => {
-    // dataServices "aws" is what admits host-network pods; render with the in-cluster plane to see the SMTP objects.
-    const env = loadEnvironment(stackSource("dev"));
-    const hostEnv = { ...env, systems: { ...env.systems, scaisend: { ...env.systems.scaisend!, smtp: { ...env.systems.scaisend!.smtp, exposure: "hostNetwork" as const } } } };
-    resources = (await evaluate("dev", () => deployPlatform(hostEnv))).resources;
+    // dev's data services are managed by AWS, which admits host-network pods by security group, not pod label.
+    resources = (await evaluateStack("dev", { "scaisend.smtp.exposure": "hostNetwork" })).resources;
   });
 
   it("SMTP listens on 25 in the node's network, root with only NET_BIND_SERVICE, in a privileged namespace of its own", () => {
@@ -255,7 +252,7 @@ describe("ScaiSend with the seed's hostNetwork SMTP", () => {
   });
 
   it("is refused with in-cluster data services, whose policies cannot admit host-network pods", () => {
-    assert.deepStrictEqual(configProblems("dev", { "scaisend.smtp.exposure": "hostNetwork" }), [
+    assert.deepStrictEqual(configProblems("dev", { "scaisend.smtp.exposure": "hostNetwork", dataServices: "in-cluster" }), [
       'scai-platform:scaisend.smtp.exposure must be "loadBalancer" when dataServices is "in-cluster": host-network pods carry no pod labels, so in-cluster data services\' NetworkPolicies cannot admit them (got "hostNetwork")',
     ]);
   });

@@ -1,0 +1,112 @@
+/**
+ * The AWS side of an environment whose data services are managed (dataServices aws): providers
+ * for the primary and replica regions, the environment's KMS keys, the data plane the systems
+ * draw from, and the ECR builds of their images. The cluster itself comes from the cluster stack (or explicit config).
+ */
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerImage } from "../components/aws/container-image";
+import { EncryptionKey } from "../components/aws/encryption-key";
+import { AwsDataPlane, ClusterNetwork, SYSTEM_TAG } from "../components/data/aws-data-plane";
+import { Naming } from "../components/naming";
+import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
+import { AwsSettings, CLUSTER_NETWORK_KEYS, Environment } from "./environment";
+
+/** Tag keys every AWS resource of the environment carries (provider default tags). */
+export const ENVIRONMENT_TAGS = { environment: "scai:environment", project: "scai:project" } as const;
+
+/**
+ * Each cluster fact from config when set, else from the cluster stack's output of the same name.
+ * `loadEnvironment` has already refused a gap that no cluster stack fills.
+ */
+export function clusterNetwork(s: AwsSettings, cluster: pulumi.StackReference | undefined): ClusterNetwork {
+  const fact = (key: (typeof CLUSTER_NETWORK_KEYS)[number]) => s.network[key] ?? cluster!.requireOutput(key);
+  return {
+    vpcId: fact("vpcId") as pulumi.Input<string>,
+    vpcCidr: fact("vpcCidr") as pulumi.Input<string>,
+    privateSubnetIds: fact("privateSubnetIds") as pulumi.Input<string[]>,
+    nodeSecurityGroupId: fact("nodeSecurityGroupId") as pulumi.Input<string>,
+    oidcProviderArn: fact("oidcProviderArn") as pulumi.Input<string>,
+    oidcProviderUrl: fact("oidcProviderUrl") as pulumi.Input<string>,
+  };
+}
+
+function provider(name: string, region: string, env: Environment): aws.Provider {
+  return new aws.Provider(name, {
+    region: region as aws.Region,
+    defaultTags: { tags: { [ENVIRONMENT_TAGS.environment]: env.stack, [ENVIRONMENT_TAGS.project]: env.project } },
+  });
+}
+
+/**
+ * Builds the systems listed in `images.build` from `<contextRoot>/<system>` into an ECR
+ * repository of this environment, tagged with the tag of the configured image; pods run the
+ * pushed image by digest. Other systems run their configured reference.
+ */
+export function ecrImages(env: Environment, naming: Naming, provider: aws.Provider, kmsKeyArn: pulumi.Input<string> | undefined): ImageSource {
+  return {
+    resolve(system, configured, parent) {
+      if (!(env.images.build as readonly string[]).includes(system)) return CONFIGURED_IMAGES.resolve(system, configured, parent);
+      const tag = imageTag(configured);
+      if (tag === undefined) {
+        throw new Error(`${system}.image "${configured}" has no tag to build under: images.build needs <repository>:<tag>`);
+      }
+      const repositoryName = naming.cloud(system);
+      const built = new ContainerImage(repositoryName, {
+        repositoryName,
+        context: path.join(env.images.contextRoot, system),
+        tag,
+        production: env.profile === "prod",
+        kmsKeyArn,
+        protect: env.protect,
+        tags: { [SYSTEM_TAG]: system },
+      }, { parent, providers: [provider] });
+      return { ref: built.imageRef, revision: `${repositoryName}:${tag}` };
+    },
+  };
+}
+
+/** The tag of an image reference (`repo:tag` or `repo:tag@digest`); undefined for a bare digest. */
+export function imageTag(ref: string): string | undefined {
+  const name = ref.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
+}
+
+/** The managed data plane and the image source of an AWS environment. */
+export interface AwsServices {
+  data: AwsDataPlane;
+  images: ImageSource;
+}
+
+export function awsServices(env: Environment, s: AwsSettings, naming: Naming, cluster: pulumi.StackReference | undefined): AwsServices {
+  const primary = provider("aws", s.region, env);
+  const replicaProvider = s.replicaRegion === undefined ? undefined : provider("aws-replica", s.replicaRegion, env);
+  const key = (name: string, p: aws.Provider) => s.customerManagedKey
+    ? new EncryptionKey(name, {
+        alias: naming.cloud(name),
+        description: `scai-platform ${env.stack}: data services (RDS, ElastiCache, S3, Secrets Manager)`,
+        protect: env.protect,
+      }, { provider: p }).arn
+    : undefined;
+
+  const kmsKeyArn = key("data", primary);
+  const data = new AwsDataPlane({
+    naming,
+    namespace: env.namespace,
+    network: clusterNetwork(s, cluster),
+    provider: primary,
+    region: s.region,
+    production: env.profile === "prod",
+    protect: env.protect,
+    rotation: env.secretsRotation,
+    kmsKeyArn,
+    replica: replicaProvider && { provider: replicaProvider, kmsKeyArn: key("data-replica", replicaProvider) },
+    database: s.database,
+    redis: s.redis,
+    noncurrentVersionDays: s.noncurrentVersionDays,
+    staticBucketKeys: s.staticBucketKeys,
+  });
+  return { data, images: ecrImages(env, naming, primary, kmsKeyArn) };
+}

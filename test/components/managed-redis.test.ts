@@ -1,0 +1,96 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ManagedRedis, ManagedRedisArgs } from "../../components/aws/managed-redis";
+import { redisUrl } from "../../components/data/data-plane";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { fromCaptured } from "../policy/fixtures";
+import { Captured, evaluate, generatedSecrets, output } from "../harness";
+
+const base: ManagedRedisArgs = {
+  replicationGroupId: "scai-dev-scaisend-redis",
+  request: {},
+  vpcId: "vpc-0123456789abcdef0",
+  subnetIds: ["subnet-aaaa", "subnet-bbbb"],
+  clientSecurityGroupId: "sg-nodes",
+  vpcCidr: "10.0.0.0/16",
+  production: false,
+  rotation: "1",
+};
+
+const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const inputsOf = (r: Captured[], type: string) => r.filter(x => x.type === type).map(x => x.inputs);
+const group = (r: Captured[]) => inputsOf(r, GROUP)[0];
+
+describe("ManagedRedis component (ElastiCache)", () => {
+  let dev: Captured[];
+  let prod: Captured[];
+  let devRedis: ManagedRedis;
+  before(async () => {
+    ({ resources: dev, result: devRedis } = await evaluate("dev", () => new ManagedRedis("redis", base)));
+    ({ resources: prod } = await evaluate("prod", () => new ManagedRedis("redis", {
+      ...base, replicationGroupId: "scai-prod-scaisend-redis", production: true,
+      kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/redis",
+    })));
+  });
+
+  it("Redis 7.1 on port 6379 with a redis7 parameter group that never evicts queued jobs", () => {
+    const g = group(dev);
+    assert.deepStrictEqual([g.engine, g.engineVersion, g.port, g.nodeType], ["redis", "7.1", 6379, "cache.t4g.small"]);
+    const [pg] = inputsOf(dev, "aws:elasticache/parameterGroup:ParameterGroup");
+    assert.strictEqual(pg.family, "redis7");
+    assert.deepStrictEqual(pg.parameters, [{ name: "maxmemory-policy", value: "noeviction" }]);
+    assert.strictEqual(g.parameterGroupName, "scai-dev-scaisend-redis");
+    assert.strictEqual(g.subnetGroupName, "scai-dev-scaisend-redis");
+    assert.deepStrictEqual(inputsOf(dev, "aws:elasticache/subnetGroup:SubnetGroup")[0].subnetIds, ["subnet-aaaa", "subnet-bbbb"]);
+  });
+
+  it("encrypts at rest and in transit and requires the generated auth token", () => {
+    const [token] = generatedSecrets(dev);
+    const [pw] = inputsOf(dev, PASSWORD);
+    assert.deepStrictEqual([pw.length, pw.special, pw.keepers], [64, false, { rotation: "1" }]);
+    const g = group(dev);
+    assert.deepStrictEqual([g.atRestEncryptionEnabled, g.transitEncryptionEnabled], [true, true]);
+    assert.strictEqual(g.authToken, token);
+  });
+
+  it("admits only the cluster nodes' security group, on 6379", () => {
+    assert.deepStrictEqual(inputsOf(dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(r =>
+      [r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort]), [["sg-nodes", "tcp", 6379, 6379]]);
+    assert.deepStrictEqual(group(dev).securityGroupIds, ["redis-id"]);
+  });
+
+  it("dev runs one node without failover; prod runs two across zones with automatic failover and its KMS key", () => {
+    const d = group(dev), p = group(prod);
+    assert.deepStrictEqual([d.numCacheClusters, d.automaticFailoverEnabled, d.multiAzEnabled, d.kmsKeyId, d.applyImmediately],
+      [1, false, false, undefined, true]);
+    assert.deepStrictEqual([p.numCacheClusters, p.automaticFailoverEnabled, p.multiAzEnabled, p.kmsKeyId, p.applyImmediately],
+      [2, true, true, "arn:aws:kms:eu-west-1:123456789012:key/redis", false]);
+  });
+
+  it("keeps no snapshots on either environment (Redis is ephemeral)", () => {
+    assert.deepStrictEqual([group(dev).snapshotRetentionLimit, group(prod).snapshotRetentionLimit], [0, 0]);
+  });
+
+  it("the auth token is held only by the replication group, and the connection URL stays secret", async () => {
+    const [token] = generatedSecrets(dev);
+    for (const r of dev.filter(x => ![GROUP, PASSWORD].includes(x.type))) {
+      assert.ok(!JSON.stringify(r.inputs).includes(token), `${r.type} holds the auth token`);
+    }
+    const url = redisUrl(devRedis.connection);
+    assert.ok(await pulumi.isSecret(url));
+    assert.strictEqual(await output(url), `rediss://:${token}@master.scai-dev-scaisend-redis.c0ffee.euw1.cache.amazonaws.com:6379/0`);
+    assert.strictEqual(devRedis.connection.tls, true);
+    assert.deepStrictEqual(devRedis.connection.access.egress, { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 6379 }] });
+  });
+
+  it("passes the policy pack's elasticache-encryption-auth rule, and a group without TLS is refused", () => {
+    const elasticache = (r: Captured[]) =>
+      evaluateRules(allRules, fromCaptured(r), policyContext("prod")).filter(f => f.rule === "elasticache-encryption-auth");
+    assert.deepStrictEqual(elasticache(dev), []);
+    assert.deepStrictEqual(elasticache(prod), []);
+    const plain = prod.map(r => r.type === GROUP ? { ...r, inputs: { ...r.inputs, transitEncryptionEnabled: false } } : r);
+    assert.deepStrictEqual(elasticache(plain).map(f => `${f.level} ${f.message}`),
+      ["mandatory ElastiCache scai-prod-scaisend-redis: in-transit encryption is off"]);
+  });
+});
