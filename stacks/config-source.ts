@@ -13,14 +13,26 @@ export interface ConfigSource {
   getSecret(key: string): pulumi.Output<string> | undefined;
 }
 
+/**
+ * The value Pulumi.yaml declares as the default of every key the code defaults per profile, is
+ * optional or secret: the engine demands a value for a declared key without a default, so those
+ * keys default to the empty value of their type, which means "not set, the profile decides".
+ */
+export const UNSET_MARKERS: readonly string[] = ["", "[]"];
+
+/** A raw value, or undefined when it is absent or an unset marker. */
+function present(raw: string | undefined): string | undefined {
+  return raw === undefined || UNSET_MARKERS.includes(raw) ? undefined : raw;
+}
+
 /** The stack's Pulumi config (the only `new pulumi.Config()` in the program). */
 export function pulumiConfigSource(): ConfigSource {
   const config = new pulumi.Config();
   return {
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
-    get: key => config.get(key),
-    getSecret: key => (config.get(key) === undefined ? undefined : config.requireSecret(key)),
+    get: key => present(config.get(key)),
+    getSecret: key => (present(config.get(key)) === undefined ? undefined : config.requireSecret(key)),
   };
 }
 
@@ -34,7 +46,7 @@ export function mapConfigSource(
   return {
     project,
     stack,
-    get: key => values[key] ?? secrets[key],
-    getSecret: key => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+    get: key => present(values[key] ?? secrets[key]),
+    getSecret: key => (present(secrets[key]) === undefined ? undefined : pulumi.secret(secrets[key])),
   };
 }

@@ -1,10 +1,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import { mapConfigSource } from "../../stacks/config-source";
+import * as pulumi from "@pulumi/pulumi";
+import { UNSET_MARKERS, mapConfigSource } from "../../stacks/config-source";
 import { ConfigError, allConfigKeys, loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
-import { PULUMI_YAML, README, configBlock, withTable } from "../../stacks/config-sync";
+import { PULUMI_YAML, README, configBlock, sharedDefault, withTable } from "../../stacks/config-sync";
 import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */
@@ -59,12 +60,53 @@ describe("stack config: profiles and defaults", () => {
 });
 
 describe("stack config: Pulumi.yaml declares every key the code reads", () => {
-  const declared = (yaml.load(fs.readFileSync(PULUMI_YAML, "utf8")) as { config: Record<string, { type: string }> }).config;
+  const declared = (yaml.load(fs.readFileSync(PULUMI_YAML, "utf8")) as { config: Record<string, { type?: string; default?: unknown }> }).config;
 
-  it("the config: block has exactly the code's keys, with the same types", () => {
+  it("the config: block has exactly the code's keys, with the same types (untyped only where no empty value exists)", () => {
     const fromCode = Object.fromEntries(allConfigKeys().map(([k, f]) => [k, f.type]));
-    const fromYaml = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.type]));
+    const fromYaml = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.type ?? "(untyped)"]));
+    for (const [key, f] of allConfigKeys()) {
+      if (fromYaml[key] !== "(untyped)") continue;
+      assert.ok(["integer", "boolean"].includes(f.type) && sharedDefault(f) === undefined, `${key} is untyped but could be typed`);
+      fromYaml[key] = f.type;
+    }
     assert.deepStrictEqual(fromYaml, fromCode);
+  });
+
+  it("every key carries a default, so the engine demands none the code defaults (it requires each declared key without one)", () => {
+    const without = Object.entries(declared).filter(([, v]) => !("default" in v) && !("value" in v)).map(([k]) => k);
+    assert.deepStrictEqual(without, []);
+  });
+
+  it("a shared default in Pulumi.yaml is the code's; every other key defaults to an unset marker", () => {
+    for (const [key, f] of allConfigKeys()) {
+      const given = (declared[key] as { default: unknown }).default;
+      const shared = sharedDefault(f);
+      if (shared !== undefined) assert.deepStrictEqual(given, shared, key);
+      else assert.ok(UNSET_MARKERS.includes(JSON.stringify(given) === '""' ? "" : JSON.stringify(given)), `${key} defaults to ${JSON.stringify(given)}`);
+    }
+  });
+
+  it("the engine's view (stack file plus Pulumi.yaml defaults) loads to the same environment as the stack file alone", () => {
+    const show = (env: unknown) => JSON.stringify(env, (_k, v) => (pulumi.Output.isInstance(v) ? "<output>" : v));
+    for (const stack of ["local", "dev", "prod"]) {
+      const secrets = exampleSecrets(stack);
+      const file = stackConfig(stack);
+      const injected: Record<string, string> = {};
+      for (const [key, v] of Object.entries(declared) as Array<[string, { default: unknown }]>) {
+        if (key in file || key in secrets) continue;
+        injected[key] = typeof v.default === "string" ? v.default : JSON.stringify(v.default);
+      }
+      const engineView = loadEnvironment(mapConfigSource(PROJECT, stack, { ...injected, ...file }, secrets));
+      assert.strictEqual(show(engineView), show(loadEnvironment(stackSource(stack))), `stack ${stack}`);
+    }
+  });
+
+  it("an empty value reads as unset: the profile's default applies", () => {
+    const env = loadEnvironment(stackSource("prod", { "scaidrive.api.replicas": "", namespace: "", "scaidrive.workers.queues": "[]" }));
+    assert.strictEqual(env.systems.scaidrive?.api.replicas, 3);
+    assert.strictEqual(env.namespace, "scai-prod");
+    assert.deepStrictEqual(env.systems.scaidrive?.workers.queues, ["high", "medium", "low"]);
   });
 
   it("the block is byte-for-byte what `npm run config:sync` writes", () => {
