@@ -6,11 +6,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Where the official installer and .ci/install-engine.sh put the CLI; the driver looks there too.
+home="${PULUMI_HOME:-$HOME/.pulumi}"
 version="$(node -p 'require("./package.json").dependencies["@pulumi/pulumi"]')"
-pinned="${PULUMI_HOME:-$HOME/.pulumi}/versions/$version/bin"
-if [ -x "$pinned/pulumi" ]; then export PATH="$pinned:$PATH"; fi
+export PATH="$home/versions/$version/bin:$home/bin:$PATH"
 if ! command -v pulumi >/dev/null 2>&1; then
-  echo "integration: no Pulumi CLI ($pinned/pulumi nor on PATH): install it first (README, "Installing the engine")" >&2
+  echo "integration: no Pulumi CLI (not in $home/versions/$version/bin, $home/bin nor on PATH): install it first (README, \"Installing the engine\")" >&2
   exit 3
 fi
 echo "integration: $(command -v pulumi) $(pulumi version 2>/dev/null)"

@@ -9,6 +9,7 @@
  *
  * Everything above `main` is pure and unit-tested without an engine (test/stacks/driver.test.ts).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -276,9 +277,21 @@ export function pinnedPulumiVersion(root = REPO_ROOT): string {
   return String(pkg.dependencies["@pulumi/pulumi"]).replace(/^[\^~=v]/, "");
 }
 
-/** Where the official installer (and PulumiCommand.install) put that version. */
+/** Where PulumiCommand.install puts that version. */
 export function pinnedCliRoot(version: string, env: Readonly<NodeJS.ProcessEnv> = process.env): string {
-  return path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "versions", version);
+  return path.join(pulumiHome(env), "versions", version);
+}
+
+function pulumiHome(env: Readonly<NodeJS.ProcessEnv>): string {
+  return env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
+}
+
+/**
+ * The first install root holding a CLI: the pinned version's, then PULUMI_HOME's own (where the
+ * official installer and .ci/install-engine.sh link it); undefined means "look on PATH".
+ */
+export function installedCliRoot(version: string, env: Readonly<NodeJS.ProcessEnv> = process.env): string | undefined {
+  return [pinnedCliRoot(version, env), pulumiHome(env)].find(root => fs.existsSync(path.join(root, "bin", "pulumi")));
 }
 
 function yamlFiles(dir: string): string[] {
@@ -295,9 +308,9 @@ function yamlFiles(dir: string): string[] {
 async function findPulumi(version: string) {
   const { PulumiCommand } = await import("@pulumi/pulumi/automation");
   const root = pinnedCliRoot(version);
-  const pinned = fs.existsSync(path.join(root, "bin", "pulumi"));
+  const installed = installedCliRoot(version);
   try {
-    return await PulumiCommand.get(pinned ? { root } : {});
+    return await PulumiCommand.get(installed ? { root: installed } : {});
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
     // A fresh machine with internet access: fetch the pinned CLI the way the Automation API does.
@@ -307,21 +320,50 @@ async function findPulumi(version: string) {
       return await PulumiCommand.install({ root });
     } catch (installError) {
       const failed = (installError as Error).message.split("\n")[0];
+      const built = buildEngine(REPO_ROOT) ? installedCliRoot(version) : undefined;
+      if (built) return PulumiCommand.get({ root: built });
       throw new DriverError(
-        `no usable Pulumi CLI (looked in ${root}/bin, then PATH: ${why}); installing ${version} failed: ${failed}.\n${ENGINE_HINT}`,
+        `no usable Pulumi CLI (looked in ${root}/bin, ${pulumiHome(process.env)}/bin, then PATH: ${why}); installing ${version} failed: ${failed}.\n${ENGINE_HINT}`,
         EXIT.noEngine,
       );
     }
   }
 }
 
+let engineBuilt = false;
+
+/**
+ * The fallback where only package registries are reachable: .ci/install-engine.sh builds the CLI,
+ * the language host and the local stack's plugins from published Go modules (about 25 minutes the
+ * first time, seconds once built). Runs at most once per driver run, only with Go on PATH, and
+ * never when SCAI_NO_ENGINE_BUILD=true. Whether it ran and succeeded.
+ */
+function buildEngine(root: string): boolean {
+  const script = path.join(root, ".ci", "install-engine.sh");
+  if (engineBuilt || process.env.SCAI_NO_ENGINE_BUILD === "true" || !fs.existsSync(script)) return false;
+  if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) return false;
+  engineBuilt = true;
+  console.log("no engine could be downloaded: building one from published Go modules (.ci/install-engine.sh; ~25 min the first time)");
+  return spawnSync("bash", [script], { stdio: "inherit" }).status === 0;
+}
+
+/** A plain top-level value of this project's config in a stack file, or undefined. */
+function stackSetting(stackFile: string | undefined, key: string): string | undefined {
+  const line = new RegExp(`^\\s+scai-platform:${key.replace(/\./g, "\\.")}:\\s*["']?([^"'\\s#]+)`, "m");
+  return stackFile?.match(line)?.[1];
+}
+
 /**
  * Resource plugins the program loads on this stack, at the versions of their npm packages (npm
- * does not run their install scripts). `local` never touches AWS or Docker.
+ * does not run their install scripts). A stack on the local profile with in-cluster data
+ * services and no hosted zone never touches AWS or Docker.
  */
-export function requiredPlugins(stack: string, root = REPO_ROOT): Array<{ name: string; version: string }> {
+export function requiredPlugins(stack: string, stackFile?: string, root = REPO_ROOT): Array<{ name: string; version: string }> {
   const deps: Record<string, string> = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).dependencies;
-  const names = stack === "local" ? ["kubernetes", "random"] : ["kubernetes", "random", "aws", "docker"];
+  const profile = stackSetting(stackFile, "profile") ?? stack;
+  const dataServices = stackSetting(stackFile, "dataServices") ?? (profile === "local" ? "in-cluster" : "aws");
+  const awsFree = profile === "local" && dataServices === "in-cluster" && stackSetting(stackFile, "dns.zoneId") === undefined;
+  const names = awsFree ? ["kubernetes", "random"] : ["kubernetes", "random", "aws", "docker"];
   return names.map(name => ({ name, version: `v${deps[`@pulumi/${name}`].replace(/^[\^~=v]/, "")}` }));
 }
 
@@ -344,9 +386,12 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
     : await auto.LocalWorkspace.selectStack(wsArgs, wsOpts);
 
   // Already-installed plugins are left alone; missing ones are fetched where the internet is reachable.
-  for (const { name, version } of requiredPlugins(args.stack, root)) {
+  for (const { name, version } of requiredPlugins(args.stack, stackFile, root)) {
     try {
-      await stack.workspace.installPlugin(name, version);
+      await stack.workspace.installPlugin(name, version).catch(e => {
+        if (!buildEngine(root)) throw e;
+        return stack.workspace.installPlugin(name, version);
+      });
     } catch (e) {
       throw new DriverError(`resource plugin ${name} ${version} is not installed and could not be fetched: ${(e as Error).message.split("\n")[0]}\n${ENGINE_HINT}`, EXIT.noEngine);
     }

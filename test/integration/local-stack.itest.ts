@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { EXIT, RunSummary, engineEnv, pinnedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
+import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
 import { validateManifest } from "../k8s-schema";
 import { ROOT } from "../harness";
 
@@ -33,15 +33,16 @@ let pulumi: PulumiCommand;
 
 /** Runs the copy's driver as `npm run deploy` would, with the default (local) passphrase. */
 function driver(...args: string[]): Promise<Run> {
-  return driverIn(work, ...args);
+  return driverIn(work, {}, ...args);
 }
 
-/** The same, from folder `cwd` of the copy. */
-function driverIn(cwd: string, ...args: string[]): Promise<Run> {
+/** The same, from folder `cwd` of the copy, with `extra` in its environment. */
+function driverIn(cwd: string, extra: Record<string, string>, ...args: string[]): Promise<Run> {
   const json = path.join(work, `summary-${Date.now()}.json`);
   const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  Object.assign(env, extra);
   const started = Date.now();
   return new Promise(resolve => {
     execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "stacks", "driver.ts"), ...args, "--json", json],
@@ -91,7 +92,10 @@ async function withStackConfig<T>(stack: string, extra: Record<string, string>, 
 function secretValues(exported: any): string[] {
   const out: string[] = [];
   for (const r of exported.deployment.resources ?? []) {
-    if (r.type === "random:index/randomPassword:RandomPassword") out.push(r.outputs.result);
+    if (r.type !== "random:index/randomPassword:RandomPassword") continue;
+    // A secret shows as { <secret signature>, plaintext: <JSON of the value> } even when revealed.
+    const result = r.outputs.result;
+    out.push(typeof result === "object" && result !== null && "plaintext" in result ? JSON.parse(result.plaintext) : result);
   }
   return out;
 }
@@ -102,9 +106,8 @@ describe("the local stack on the real engine", function () {
   let stackFileBefore: string;
 
   before(async function () {
-    const version = pinnedPulumiVersion();
-    const root = pinnedCliRoot(version);
-    pulumi = await PulumiCommand.get(fs.existsSync(path.join(root, "bin", "pulumi")) ? { root } : {});
+    const root = installedCliRoot(pinnedPulumiVersion());
+    pulumi = await PulumiCommand.get(root ? { root } : {});
     assert.ok(pulumi.version, "the Pulumi CLI reports no version");
 
     work = fs.mkdtempSync(path.join(os.tmpdir(), "scai-itest-"));
@@ -124,7 +127,7 @@ describe("the local stack on the real engine", function () {
   });
 
   it("`up --stack local`, run from a subfolder, renders every object to <project>/rendered/local/ and exits 0", async () => {
-    upRun = await driverIn(path.join(work, "components"), "up", "--stack", "local");
+    upRun = await driverIn(path.join(work, "components"), {}, "up", "--stack", "local");
     timings.up = upRun.seconds;
     expectExit(upRun, EXIT.ok, "up");
     assert.ok(upRun.summary!.changes!.create > 50, `only ${upRun.summary!.changes!.create} resources created`);
@@ -202,13 +205,15 @@ describe("the local stack on the real engine", function () {
     // A render folder under a regular file: the provider cannot write a single manifest.
     fs.writeFileSync(path.join(work, "not-a-folder"), "");
     fs.writeFileSync(path.join(work, "Pulumi.broken.yaml"), yaml.dump({ config: { "scai-platform:profile": "local", "scai-platform:kubernetes.renderDir": "not-a-folder/manifests" } }));
+    // Any stack but local brings its own passphrase (the driver's built-in one is for local only).
+    const passphrase = { PULUMI_CONFIG_PASSPHRASE: "itest-broken" };
     try {
-      const run = await driver("up", "--stack", "broken");
+      const run = await driverIn(work, passphrase, "up", "--stack", "broken");
       expectExit(run, EXIT.failed, "up that cannot write its manifests");
       assert.match(run.summary!.error!, /^up failed:\n {2}.*not-a-folder/);
     } finally {
-      await driver("destroy", "--stack", "broken");
-      await cli(["stack", "rm", "--yes", "--force", "--stack", "broken"]);
+      const destroyed = await driverIn(work, passphrase, "destroy", "--stack", "broken");
+      if (destroyed.code === EXIT.ok) await cli(["stack", "rm", "--yes", "--force", "--stack", "broken"]);
     }
   });
 
@@ -242,7 +247,7 @@ describe("the local stack on the real engine", function () {
     fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, "Pulumi.yaml"), "name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     fs.writeFileSync(path.join(empty, "package.json"), JSON.stringify({ name: "empty", main: "index.ts" }));
-    fs.writeFileSync(path.join(empty, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022" } }));
+    fs.writeFileSync(path.join(empty, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node", target: "ES2022", types: [] } }));
     fs.writeFileSync(path.join(empty, "index.ts"), "export const nothing = 1;\n");
     const envVars = engineEnv("local", { PULUMI_BACKEND_URL: backend }, undefined);
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "empty", workDir: empty }, { pulumiCommand: pulumi, envVars });

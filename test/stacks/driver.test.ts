@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   DriverError, EXIT, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary, requiredPlugins,
-  main, maskOutputs, parseArgs, pinnedCliRoot, pinnedPulumiVersion,
+  installedCliRoot, main, maskOutputs, parseArgs, pinnedCliRoot, pinnedPulumiVersion,
 } from "../../stacks/driver";
 import { ConfigError } from "../../stacks/environment";
 import { PLATFORM_OUTPUT_NAMES, platformStackName } from "../../stacks/outputs";
@@ -185,7 +185,7 @@ describe("driver failures and exit codes", () => {
       () => quietly(async () => { code = await main(["preview", "--stack", "local"]); }),
     );
     assert.strictEqual(code, EXIT.noEngine);
-    assert.match(printed, new RegExp(`no usable Pulumi CLI \\(looked in ${tmp}/versions/${pinnedPulumiVersion()}/bin, then PATH`));
+    assert.match(printed, new RegExp(`no usable Pulumi CLI \\(looked in ${tmp}/versions/${pinnedPulumiVersion()}/bin, ${tmp}/bin, then PATH`));
     assert.match(printed, /get\.pulumi\.com/);
     assert.match(printed, /Installing the engine/);
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -200,6 +200,15 @@ describe("driver plugins", () => {
       { name: "random", version: `v${deps["@pulumi/random"]}` },
     ]);
     assert.deepStrictEqual(requiredPlugins("prod").map(p => p.name), ["kubernetes", "random", "aws", "docker"]);
+  });
+
+  it("a stack's plugins follow its profile, data services and hosted zone, not its name", () => {
+    const names = (stack: string, file: string) => requiredPlugins(stack, file).map(p => p.name);
+    assert.deepStrictEqual(names("sandbox", "config:\n  scai-platform:profile: local\n"), ["kubernetes", "random"]);
+    assert.deepStrictEqual(names("local", "config:\n  scai-platform:dataServices: aws\n"), ["kubernetes", "random", "aws", "docker"]);
+    assert.deepStrictEqual(names("local", 'config:\n  scai-platform:dns.zoneId: "Z0123456789"\n'), ["kubernetes", "random", "aws", "docker"]);
+    assert.deepStrictEqual(names("staging", "config:\n  scai-platform:dataServices: in-cluster\n"), ["kubernetes", "random", "aws", "docker"]);
+    assert.deepStrictEqual(names("local", fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")), ["kubernetes", "random"]);
   });
 });
 
@@ -242,6 +251,18 @@ describe("driver engine environment", () => {
     assert.strictEqual(pinnedPulumiVersion(), pkg.dependencies["@pulumi/pulumi"]);
     assert.strictEqual(pinnedCliRoot("3.270.0", { PULUMI_HOME: "/opt/pulumi" }), "/opt/pulumi/versions/3.270.0");
     assert.strictEqual(pinnedCliRoot("3.270.0", {}), path.join(os.homedir(), ".pulumi", "versions", "3.270.0"));
+  });
+
+  it("prefers the pinned version's CLI, then PULUMI_HOME/bin (installers' link), else PATH", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "driver-home-"));
+    const env = { PULUMI_HOME: home };
+    const place = (dir: string) => { fs.mkdirSync(dir, { recursive: true }); fs.writeFileSync(path.join(dir, "pulumi"), ""); };
+    assert.strictEqual(installedCliRoot("3.270.0", env), undefined);
+    place(path.join(home, "bin"));
+    assert.strictEqual(installedCliRoot("3.270.0", env), home);
+    place(path.join(home, "versions", "3.270.0", "bin"));
+    assert.strictEqual(installedCliRoot("3.270.0", env), path.join(home, "versions", "3.270.0"));
+    fs.rmSync(home, { recursive: true, force: true });
   });
 });
 
