@@ -174,6 +174,20 @@ describe("the local stack on the real engine", function () {
     assert.deepStrictEqual({ ...run.summary!.changes!, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
   });
 
+  it("`preview --policy-pack policy` runs the CrossGuard pack (skipped where the language host cannot start it)", async function () {
+    const pack = path.join(ROOT, "policy");
+    assert.ok(fs.existsSync(path.join(pack, "node_modules", "@pulumi", "policy")), "policy/node_modules missing: run bash .ci/policy-pack.sh first");
+    const run = await driver("preview", "--stack", "local", "--policy-pack", pack);
+    // The CLI starts a Node.js pack through the language host's RunPlugin, which the host built
+    // from sdk/v3 v3.68.0 lacks (README, "Installing the engine"): said, not counted as a pass.
+    if (/could not read plugin .*: not supported/.test(run.output)) {
+      console.log("      skipped: this language host cannot run policy packs (RunPlugin: not supported)");
+      this.skip();
+    }
+    expectExit(run, EXIT.ok, "preview with the policy pack");
+    assert.match(run.output, /Policies:[\s\S]*scai-platform/);
+  });
+
   it("the state holds every generated secret encrypted, none in plain text", async () => {
     const plain = await cli(["stack", "export", "--stack", "local"]);
     const revealed = JSON.parse(await cli(["stack", "export", "--stack", "local", "--show-secrets"]));
