@@ -334,7 +334,7 @@ let engineBuilt = false;
 
 /**
  * The fallback where only package registries are reachable: .ci/install-engine.sh builds the CLI,
- * the language host and the local stack's plugins from published Go modules (about 25 minutes the
+ * the language host and the local stack's plugins from published Go modules (about 17 minutes the
  * first time, seconds once built). Runs at most once per driver run, only with Go on PATH, and
  * never when SCAI_NO_ENGINE_BUILD=true. Whether it ran and succeeded.
  */
@@ -343,7 +343,7 @@ function buildEngine(root: string): boolean {
   if (engineBuilt || process.env.SCAI_NO_ENGINE_BUILD === "true" || !fs.existsSync(script)) return false;
   if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) return false;
   engineBuilt = true;
-  console.log("no engine could be downloaded: building one from published Go modules (.ci/install-engine.sh; ~25 min the first time)");
+  console.log("no engine could be downloaded: building one from published Go modules (.ci/install-engine.sh; ~17 min the first time)");
   return spawnSync("bash", [script], { stdio: "inherit" }).status === 0;
 }
 
