@@ -32,7 +32,12 @@ export function clusterNetwork(s: AwsSettings, cluster: pulumi.StackReference | 
   };
 }
 
-function provider(name: string, region: string, env: Environment): aws.Provider {
+/**
+ * An explicit AWS provider of this environment: its region named, its tags on every resource.
+ * Nothing in the program uses Pulumi's default provider, which would take its region from
+ * whatever shell runs `up` (and stop without one).
+ */
+export function awsProvider(name: string, region: string, env: Environment): aws.Provider {
   return new aws.Provider(name, {
     region: region as aws.Region,
     defaultTags: { tags: { [ENVIRONMENT_TAGS.environment]: env.stack, [ENVIRONMENT_TAGS.project]: env.project } },
@@ -80,9 +85,16 @@ export interface AwsServices {
   images: ImageSource;
 }
 
-export function awsServices(env: Environment, s: AwsSettings, naming: Naming, cluster: pulumi.StackReference | undefined): AwsServices {
-  const primary = provider("aws", s.region, env);
-  const replicaProvider = s.replicaRegion === undefined ? undefined : provider("aws-replica", s.replicaRegion, env);
+/** The environment's primary-region provider, when anything of it lives on AWS (data services or DNS). */
+export function environmentAwsProvider(env: Environment): aws.Provider | undefined {
+  return env.aws !== undefined || env.dns !== undefined ? awsProvider("aws", env.awsRegion, env) : undefined;
+}
+
+/** `primary` is the environment's provider (environmentAwsProvider); the replica region gets its own. */
+export function awsServices(
+  env: Environment, s: AwsSettings, naming: Naming, cluster: pulumi.StackReference | undefined, primary: aws.Provider,
+): AwsServices {
+  const replicaProvider = s.replicaRegion === undefined ? undefined : awsProvider("aws-replica", s.replicaRegion, env);
   const key = (name: string, p: aws.Provider) => s.customerManagedKey
     ? new EncryptionKey(name, {
         alias: naming.cloud(name),

@@ -1,11 +1,13 @@
 /**
  * Turns a stack's config into one typed, validated `Environment`. Nothing else in the program
  * reads config. Every problem is collected and reported in one error before any resource is
- * registered: `<project>:<key> must be <what is allowed> (got <value>)`, one line per key.
+ * registered: `<project>:<key> must be <what is allowed> (got <value>)`, one line per key,
+ * unknown keys included (with the closest known key).
  */
 import { ConfigSource } from "./config-source";
+import { Resolved, readSchema, topLevelValues, unknownKeyProblems } from "./config-reader";
 import {
-  PROFILES, Profile, Schema, Values, boolean, flatten, forProfile, hostname, httpsUrl, integer, isDnsLabel, isField,
+  PROFILES, Profile, Schema, Values, boolean, flatten, hostname, httpsUrl, integer, isDnsLabel,
   list, oneOf, text,
 } from "./schema";
 
@@ -254,6 +256,11 @@ export interface Environment {
   readonly dataServices: "in-cluster" | "aws";
   /** Present exactly when dataServices is "aws". */
   readonly aws?: AwsSettings;
+  /**
+   * Region of the environment's AWS provider (aws.region): data services, and the Elastic IPs whose
+   * PTR records are set. Every AWS resource goes through that one explicit provider.
+   */
+  readonly awsRegion: string;
   readonly storageClass?: string;
   readonly kubernetes: KubernetesTarget;
   readonly ingress: PlatformSettings["ingress"];
@@ -327,65 +334,40 @@ export interface DnsSettings {
   readonly ttl: number;
 }
 
-/** Reads a schema's fields from the source; problems are appended, never thrown. */
-export function readSchema<S extends Schema>(
-  schema: S,
-  src: ConfigSource,
-  profile: Profile,
-  problems: string[],
-  prefix = "",
-): Values<S> {
-  const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(schema)) {
-    const key = prefix + k;
-    if (!isField(node)) {
-      out[k] = readSchema(node, src, profile, problems, `${key}.`);
-      continue;
-    }
-    const full = `${src.project}:${key}`;
-    const raw = src.get(key);
-    if (node.secret) {
-      out[k] = src.getSecret(key);
-      if (raw === undefined && !forProfile(node.optional, profile)) {
-        problems.push(`${full} must be set with \`pulumi config set --secret ${key} <value>\` (got nothing)`);
-      }
-      continue;
-    }
-    if (raw === undefined) {
-      const fallback = node.default === undefined ? undefined : forProfile(node.default, profile);
-      if (fallback === undefined && !forProfile(node.optional, profile)) {
-        problems.push(`${full} must be ${node.expectation} (got nothing; it has no default on the ${profile} profile)`);
-      }
-      out[k] = fallback;
-      continue;
-    }
-    const parsed = node.parse(raw);
-    if (parsed.ok) out[k] = parsed.value;
-    else problems.push(`${full} must be ${node.expectation} (got ${JSON.stringify(raw)})`);
-  }
-  return out as Values<S>;
-}
-
 /** The profile: explicit config, else the stack name when it names a profile. */
-function resolveProfile(src: ConfigSource, problems: string[]): Profile {
+function resolveProfile(src: ConfigSource, problems: string[], trace?: Resolved[]): Profile {
   const raw = src.get("profile") ?? src.stack;
+  trace?.push({ key: "profile", value: raw, source: src.get("profile") === undefined ? "derived" : "stack file", secret: false });
   if ((PROFILES as readonly string[]).includes(raw)) return raw as Profile;
   const got = src.get("profile") === undefined ? `nothing, and the stack name ${JSON.stringify(src.stack)} is not a profile` : JSON.stringify(raw);
   problems.push(`${src.project}:profile must be ${platformSchema.profile.expectation} (got ${got})`);
   return "local";
 }
 
-/** Reads and validates the whole stack config; throws one ConfigError listing every problem. */
-export function loadEnvironment(src: ConfigSource): Environment {
+/** Every top-level key a stack may set: the platform's and each system's object. */
+export function stackSchema(): Schema {
+  return Object.assign({}, platformSchema, ...SYSTEM_NAMES.map(name => systemSchemas[name])) as Schema;
+}
+
+/**
+ * Reads and validates the whole stack config; throws one ConfigError listing every problem.
+ * With `trace`, every value read is recorded there with its source (what `config:show` prints),
+ * also when the config is refused.
+ */
+export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environment {
   const problems: string[] = [];
-  const profile = resolveProfile(src, problems);
+  const profile = resolveProfile(src, problems, trace);
+  const schema = stackSchema();
+  const values = topLevelValues(schema, src, problems);
+  problems.push(...unknownKeyProblems(schema, values, src.project));
+  const ctx = { src, profile, problems, trace };
   const { profile: _ignored, ...rest } = platformSchema;
-  const p = readSchema(rest, src, profile, problems);
+  const p = readSchema(rest, values, ctx);
 
   const systems: Partial<Record<SystemName, unknown>> = {};
   for (const name of p.systems ?? []) {
     const before = problems.length;
-    const settings = (readSchema(systemSchemas[name] as Schema, src, profile, problems) as Record<string, unknown>)[name];
+    const settings = (readSchema(systemSchemas[name] as Schema, values, ctx) as Record<string, unknown>)[name];
     if (problems.length === before) {
       problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices, staticBucketKeys: p.aws.staticBucketKeys }));
     }
@@ -409,12 +391,19 @@ export function loadEnvironment(src: ConfigSource): Environment {
       ? { mode: "cluster", kubeconfig: p.kubernetes.kubeconfig, context: p.kubernetes.context, ...(p.kubernetes.clusterStack === undefined ? {} : { clusterStack: p.kubernetes.clusterStack }) }
       : { mode: "render", directory: p.kubernetes.renderDir };
 
+  const namespace = p.namespace ?? `scai-${src.stack}`;
+  if (p.namespace === undefined && trace) {
+    const i = trace.findIndex(r => r.key === "namespace");
+    trace[i] = { key: "namespace", value: namespace, source: "derived", secret: false };
+  }
+
   return {
     ...(p.dataServices === "aws" ? { aws: awsSettings(p) } : {}),
+    awsRegion: p.aws.region,
     project: src.project,
     stack: src.stack,
     profile,
-    namespace: p.namespace ?? `scai-${src.stack}`,
+    namespace,
     domain: p.domain,
     protect: p.protect,
     secretsRotation: p.secrets.rotation,

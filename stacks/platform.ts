@@ -2,6 +2,7 @@
  * Wires an Environment to components: the Kubernetes provider (render or apply), the isolated
  * namespace, the data plane of the environment's kind, and every enabled system.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DataPlane } from "../components/data/data-plane";
@@ -13,7 +14,7 @@ import { namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
 import { SystemName, SystemOutputs, systemDeployers } from "../systems/registry";
 import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
-import { awsServices } from "./aws-data";
+import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
 import { SystemContractOutputs, systemContract } from "./outputs";
 
@@ -67,9 +68,10 @@ export interface Services {
 
 export function servicesFor(
   env: Environment, naming: Naming, namespace: pulumi.Output<string>, cluster: pulumi.StackReference | undefined,
+  awsProvider?: aws.Provider,
 ): Services {
   if (env.aws !== undefined) {
-    const aws = awsServices(env, env.aws, naming, cluster);
+    const aws = awsServices(env, env.aws, naming, cluster, awsProvider ?? environmentAwsProvider(env)!);
     return { data: aws.data, secretStore: aws.data, images: aws.images };
   }
   const data = new InClusterDataPlane({
@@ -86,10 +88,13 @@ export function deployPlatform(env: Environment): PlatformOutputs {
   const naming = new Naming(env.stack);
   const cluster = clusterReference(env);
   const provider = kubernetesProvider(env, cluster);
-  const opts = { providers: [provider] };
+  // Every AWS resource of every system (Route53 records, PTRs, data services) inherits this one
+  // explicit provider through its parents: none falls back to the unconfigured default provider.
+  const awsProvider = environmentAwsProvider(env);
+  const opts = { providers: awsProvider ? [provider, awsProvider] : [provider] };
 
-  const ns = new EnvironmentNamespace(env.namespace, { name: env.namespace, labels: { "scai.dev/environment": env.stack } }, opts);
-  const services = servicesFor(env, naming, ns.name, cluster);
+  const ns = new EnvironmentNamespace(env.namespace, { name: env.namespace, labels: { "scai.dev/environment": env.stack } }, { providers: [provider] });
+  const services = servicesFor(env, naming, ns.name, cluster, awsProvider);
 
   const systems: Partial<Record<SystemName, SystemContractOutputs>> = {};
   for (const name of Object.keys(env.systems) as SystemName[]) {

@@ -35,6 +35,15 @@ export interface Captured {
   dependencies: string[];
   /** Whether it was registered with `protect`. */
   protect: boolean;
+  /** Its parent's URN; undefined at the top of the program. */
+  parent?: string;
+  /**
+   * Every URN the engine would match this resource against in existing state: its own `aliases`
+   * resolved to URNs, plus the aliases it inherits from an aliased parent (as the engine derives them).
+   */
+  aliases: string[];
+  /** The provider reference it was registered with (`<provider urn>::<id>`), or undefined for the default provider. */
+  provider?: string;
 }
 
 let counter = 0;
@@ -139,8 +148,8 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
     newResource(args) {
       const inputs = unwrapSecrets(args.inputs);
       const { id, state } = mockState(args.type, args.name, inputs);
-      const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], protect: false };
-      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg });
+      const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], protect: false, aliases: [] };
+      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg, provider: args.provider || undefined });
       return { id, state };
     },
     call(args) {
