@@ -13,7 +13,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import { Allowance, GuardVerdict, PlannedStep, formatAllowed, formatRefusal, judgePlan } from "./plan-guard";
 
 export const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -35,6 +36,11 @@ export const EXIT = {
   changes: 6,
   /** dev/prod without a secrets provider of their own, or a wrong passphrase. */
   secrets: 7,
+  /**
+   * The plan replaces or deletes a resource that holds data (stacks/plan-guard.ts) and no
+   * `--allow-replace` / `--allow-data-loss` allows it; `up` changed nothing.
+   */
+  destructive: 8,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -67,9 +73,13 @@ export interface DriverArgs {
   expectNoChanges: boolean;
   /** Policy pack folder, applied when it exists. */
   policyPack?: string;
+  /** URNs or resource names whose replacement or deletion is allowed (`--allow-replace`, repeatable). */
+  allowReplace: string[];
+  /** Allow every replacement and deletion of resources that hold data. */
+  allowDataLoss: boolean;
 }
 
-export const USAGE = `usage: npm run deploy -- <${COMMANDS.join("|")}> --stack <name> [--json FILE] [--expect-no-changes] [--policy-pack DIR]`;
+export const USAGE = `usage: npm run deploy -- <${COMMANDS.join("|")}> --stack <name> [--json FILE] [--expect-no-changes] [--policy-pack DIR] [--allow-replace URN-OR-NAME]... [--allow-data-loss]`;
 
 /** Parses the driver's command line (everything after `npm run deploy --`). */
 export function parseArgs(argv: readonly string[]): DriverArgs {
@@ -79,6 +89,8 @@ export function parseArgs(argv: readonly string[]): DriverArgs {
   let json: string | undefined;
   let policyPack: string | undefined;
   let expectNoChanges = false;
+  let allowDataLoss = false;
+  const allowReplace: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -91,6 +103,11 @@ export function parseArgs(argv: readonly string[]): DriverArgs {
       case "--stack": case "-s": stack = value(); break;
       case "--json": json = value(); break;
       case "--policy-pack": policyPack = value(); break;
+      case "--allow-replace": allowReplace.push(value()); break;
+      case "--allow-data-loss":
+        if (inline !== undefined) throw fail(`--allow-data-loss takes no value`);
+        allowDataLoss = true;
+        break;
       case "--expect-no-changes":
         if (inline !== undefined) throw fail(`--expect-no-changes takes no value`);
         expectNoChanges = true;
@@ -107,7 +124,10 @@ export function parseArgs(argv: readonly string[]): DriverArgs {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw fail(`--stack must be a stack name of letters, digits, '-', '_' and '.' (got ${JSON.stringify(stack)})`);
   if (expectNoChanges && (command === "destroy" || command === "outputs")) throw fail(`--expect-no-changes applies to preview, up and refresh, not ${command}`);
   if (policyPack !== undefined && command !== "preview" && command !== "up") throw fail(`--policy-pack applies to preview and up, not ${command}`);
-  return { command, stack, json, expectNoChanges, policyPack };
+  if ((allowReplace.length > 0 || allowDataLoss) && command !== "preview" && command !== "up") {
+    throw fail(`--allow-replace and --allow-data-loss apply to preview and up, not ${command}`);
+  }
+  return { command, stack, json, expectNoChanges, policyPack, allowReplace, allowDataLoss };
 }
 
 /** Resource operations of a run, folded into the four an operator reads. */
@@ -162,7 +182,7 @@ export interface RunSummary {
 /** The closing summary, in the words of an operator. */
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
-  const status = s.exitCode === EXIT.ok ? "succeeded" : s.exitCode === EXIT.changes ? "found changes" : "failed";
+  const status = s.exitCode === EXIT.ok ? "succeeded" : s.exitCode === EXIT.changes ? "found changes" : s.exitCode === EXIT.destructive ? "was refused" : "failed";
   lines.push(`${s.command} of stack ${s.stack} ${status} in ${(s.durationMs / 1000).toFixed(1)} s (exit ${s.exitCode})`);
   if (s.error) lines.push(...s.error.split("\n").map(l => `  ${l}`));
   if (s.changes) {
@@ -407,14 +427,31 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
 
   let changes: ChangeCounts | undefined;
   let outputs: OutputMap | undefined;
+  const allowance: Allowance = { names: args.allowReplace, all: args.allowDataLoss };
+  const refused = (v: GuardVerdict, counts?: ChangeCounts) =>
+    summary(args, started, envVars, { changes: counts, exitCode: EXIT.destructive, error: formatRefusal(args.stack, v) });
   switch (args.command) {
     case "preview": {
+      const steps: PlannedStep[] = [];
       // Drift is judged from the change summary rather than the CLI flag, so the summary still prints.
-      const r = await stack.preview({ ...stream, policyPacks, diff: args.expectNoChanges });
+      const r = await stack.preview({ ...stream, policyPacks, diff: args.expectNoChanges, onEvent: collectSteps(steps) });
       changes = countChanges(r.changeSummary);
+      const verdict = judgePlan(steps, allowance);
+      for (const line of formatAllowed(verdict)) console.log(line);
+      if (verdict.refused.length > 0) return refused(verdict, changes);
       break;
     }
     case "up": {
+      // The guard previews first: a replacement must be refused before the engine deletes anything.
+      // A stack without resources has nothing to lose, and --allow-data-loss needs no plan to judge.
+      if (!args.allowDataLoss && (await resourceCount(stack)) > 0) {
+        console.log("guard: previewing the plan for replacements or deletions of resources that hold data");
+        const steps: PlannedStep[] = [];
+        await stack.preview({ ...stream, policyPacks, onEvent: collectSteps(steps) });
+        const verdict = judgePlan(steps, allowance);
+        if (verdict.refused.length > 0) return refused(verdict);
+        for (const line of formatAllowed(verdict)) console.log(line);
+      }
       const r = await stack.up({ ...stream, policyPacks, expectNoChanges: args.expectNoChanges || undefined });
       changes = countChanges(r.summary.resourceChanges);
       outputs = r.outputs;
@@ -448,6 +485,20 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
     exitCode: drift ? EXIT.changes : EXIT.ok,
     error: drift ? `--expect-no-changes: the engine found changes on stack ${args.stack}` : undefined,
   });
+}
+
+/** An onEvent handler that records each step the engine plans (its `resourcePreEvent`s). */
+export function collectSteps(into: PlannedStep[]): (e: EngineEvent) => void {
+  return e => {
+    const m = e.resourcePreEvent?.metadata;
+    if (m) into.push({ op: m.op, urn: m.urn, type: m.type });
+  };
+}
+
+/** Resources in the stack's state (0 for a new stack). */
+async function resourceCount(stack: { exportStack(): Promise<{ deployment?: { resources?: unknown[] } }> }): Promise<number> {
+  const state = await stack.exportStack();
+  return state.deployment?.resources?.length ?? 0;
 }
 
 function summary(args: DriverArgs, started: number, envVars: Record<string, string> | undefined, rest: Partial<RunSummary>): RunSummary {

@@ -55,9 +55,27 @@ describe("driver command line", () => {
   it("reads the command, the stack and every flag, in any order", () => {
     assert.deepStrictEqual(
       parseArgs(["--stack", "dev", "preview", "--json", "out/preview.json", "--expect-no-changes", "--policy-pack", "policy"]),
-      { command: "preview", stack: "dev", json: "out/preview.json", expectNoChanges: true, policyPack: "policy" },
+      { command: "preview", stack: "dev", json: "out/preview.json", expectNoChanges: true, policyPack: "policy", allowReplace: [], allowDataLoss: false },
     );
-    assert.deepStrictEqual(parseArgs(["up", "--stack=local"]), { command: "up", stack: "local", json: undefined, expectNoChanges: false, policyPack: undefined });
+    assert.deepStrictEqual(parseArgs(["up", "--stack=local"]), {
+      command: "up", stack: "local", json: undefined, expectNoChanges: false, policyPack: undefined, allowReplace: [], allowDataLoss: false,
+    });
+  });
+
+  it("reads --allow-replace (repeatable) and --allow-data-loss, for preview and up only", () => {
+    const a = parseArgs(["up", "--stack", "prod", "--allow-replace", "scaidrive-mariadb", "--allow-replace=urn:pulumi:prod::scai-platform::aws:s3/bucket:Bucket::b"]);
+    assert.deepStrictEqual([a.allowReplace, a.allowDataLoss], [["scaidrive-mariadb", "urn:pulumi:prod::scai-platform::aws:s3/bucket:Bucket::b"], false]);
+    assert.strictEqual(parseArgs(["preview", "--stack", "dev", "--allow-data-loss"]).allowDataLoss, true);
+    assert.strictEqual(usageError(["up", "--stack", "dev", "--allow-replace"]), "--allow-replace needs a value");
+    assert.strictEqual(usageError(["up", "--stack", "dev", "--allow-data-loss=yes"]), "--allow-data-loss takes no value");
+    assert.strictEqual(usageError(["destroy", "--stack", "dev", "--allow-data-loss"]), "--allow-replace and --allow-data-loss apply to preview and up, not destroy");
+  });
+
+  it("a refused plan has its own exit code and says so", () => {
+    assert.strictEqual(EXIT.destructive, 8);
+    assert.strictEqual(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length);
+    const text = formatSummary({ command: "up", stack: "prod", exitCode: EXIT.destructive, error: "the plan ...", durationMs: 1000, backend: "file:///x" });
+    assert.match(text.split("\n")[0], /^up of stack prod was refused in 1\.0 s \(exit 8\)$/);
   });
 
   it("refuses a missing command, stack or flag value with the usage line (exit 2)", () => {
