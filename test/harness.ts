@@ -42,8 +42,6 @@ export interface Captured {
    * resolved to URNs, plus the aliases it inherits from an aliased parent (as the engine derives them).
    */
   aliases: string[];
-  /** The provider reference it was registered with (`<provider urn>::<id>`), or undefined for the default provider. */
-  provider?: string;
 }
 
 let counter = 0;
@@ -140,16 +138,54 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
   return { id: `${name}-id`, state: { ...inputs } };
 }
 
+/** The engine's URN: the parent's whole type chain (the root stack's excepted), then the type, then the name. */
+export function engineUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+  const parentType = parent ? parent.split("::")[2] : "";
+  const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
+const urnType = (urn: string): string => urn.split("::")[2].split("$").pop()!;
+
+/**
+ * The URNs a registration is aliased to, resolved as the engine does: a spec's missing fields are
+ * the resource's own, its parent the resource's parent unless `noParent`; each alias of the parent
+ * gives the child an alias under it, renamed like the parent when the child's name starts with
+ * the parent's (`${name}-role` children follow their parent's rename).
+ */
+function resolveAliases(req: any, stack: string, project: string, parentAliases: (urn: string) => string[]): string[] {
+  const type: string = req.getType();
+  const name: string = req.getName();
+  const parent: string = req.getParent();
+  const own: string[] = (req.getAliasesList?.() ?? []).map((a: any) => {
+    if (a.getUrn()) return a.getUrn();
+    const spec = a.getSpec();
+    const aliasParent = spec.getNoparent() ? undefined : spec.getParenturn() || parent || undefined;
+    return engineUrn(spec.getStack() || stack, spec.getProject() || project, aliasParent, spec.getType() || type, spec.getName() || name);
+  });
+  own.push(...(req.getAliasurnsList?.() ?? []));
+  if (!parent) return [...new Set(own)];
+  const parentName = urnName(parent);
+  const inherited = parentAliases(parent).flatMap(pa => [name, ...own.map(urnName)].map((childName, i) => {
+    const childType = i === 0 ? type : urnType(own[i - 1]);
+    const renamed = childName.startsWith(parentName) ? urnName(pa) + childName.slice(parentName.length) : childName;
+    return engineUrn(stack, project, pa, childType, renamed);
+  }));
+  return [...new Set([...own, ...inherited])];
+}
+
 /** Runs `fn` under mocks as stack `stack`; returns its result and every registered resource. */
 export async function evaluate<T>(stack: string, fn: () => T, calls: Record<string, (args: any) => any> = {}): Promise<{ result: T; resources: Captured[] }> {
   const resources: Captured[] = [];
-  const registrations = new Map<string, { urn: string; dependencies: string[]; protect: boolean }>();
+  const registrations = new Map<string, Pick<Captured, "urn" | "dependencies" | "protect" | "parent" | "aliases">>();
+  const aliasesByUrn = new Map<string, string[]>();
   await pulumi.runtime.setMocks({
     newResource(args) {
       const inputs = unwrapSecrets(args.inputs);
       const { id, state } = mockState(args.type, args.name, inputs);
       const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], protect: false, aliases: [] };
-      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg, provider: args.provider || undefined });
+      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg });
       return { id, state };
     },
     call(args) {
@@ -158,16 +194,27 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
       return handler(args.inputs);
     },
   }, PROJECT, stack, false);
-  // The mock monitor does not pass dependencies to newResource; record them on the way in.
   const monitor = pulumi.runtime.getMonitor() as any;
+  // The mock monitor keeps only the parent's last type in a child's URN; the engine keeps the whole
+  // chain (a Deployment in a Workload in a system has both), and the URN snapshots (test/urns.ts)
+  // must be the engine's.
+  monitor.newUrn = (parent: string | undefined, type: string, name: string) => engineUrn(stack, PROJECT, parent, type, name);
+  // The mock monitor does not pass dependencies, parents or aliases to newResource; record them on the way in.
+  const record = (req: any, extra: Pick<Captured, "dependencies" | "protect">) => {
+    const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    const aliases = resolveAliases(req, stack, PROJECT, p => aliasesByUrn.get(p) ?? []);
+    aliasesByUrn.set(urn, aliases);
+    registrations.set(`${req.getType()}::${req.getName()}`, { urn, parent: req.getParent() || undefined, aliases, ...extra });
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
-    registrations.set(`${req.getType()}::${req.getName()}`, {
-      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
-      dependencies: req.getDependenciesList(),
-      protect: Boolean(req.getProtect()),
-    });
+    record(req, { dependencies: req.getDependenciesList(), protect: Boolean(req.getProtect()) });
     return register(req, callback);
+  };
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req: any, callback: any) => {
+    record(req, { dependencies: req.getDependenciesList(), protect: false });
+    return read(req, callback);
   };
   const result = fn();
   await waitForRPCs();
