@@ -42,6 +42,8 @@ export interface Captured {
    * resolved to URNs, plus the aliases it inherits from an aliased parent (as the engine derives them).
    */
   aliases: string[];
+  /** The provider reference it was registered with (`<provider urn>::<id>`), or undefined for the default provider. */
+  provider?: string;
 }
 
 let counter = 0;
@@ -185,7 +187,7 @@ export async function evaluate<T>(stack: string, fn: () => T, calls: Record<stri
       const inputs = unwrapSecrets(args.inputs);
       const { id, state } = mockState(args.type, args.name, inputs);
       const reg = registrations.get(`${args.type}::${args.name}`) ?? { urn: "", dependencies: [], protect: false, aliases: [] };
-      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg });
+      resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, ...reg, provider: args.provider || undefined });
       return { id, state };
     },
     call(args) {
