@@ -44,6 +44,13 @@ export const HRIDAAI_SEED = {
     ENABLE_OAUTH_ID_TOKEN_COOKIE: "false",
   },
   pdbMinAvailable: 1,
+  /**
+   * RAG_EMBEDDING_ENGINE's value per configured engine: the image reads an empty value as its
+   * built-in SentenceTransformers engine.
+   */
+  embeddingEngine: { local: "", openai: "openai", ollama: "ollama" },
+  /** RAG_EMBEDDING_MODEL when none is configured: the image's own default for local, a common model otherwise. */
+  embeddingModel: { local: "sentence-transformers/all-MiniLM-L6-v2", openai: "text-embedding-3-small", ollama: "nomic-embed-text" },
 } as const;
 
 const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
@@ -82,9 +89,13 @@ export const hridaaiSchema = {
       maxOverflow: integer({ description: "DATABASE_POOL_MAX_OVERFLOW per pod (seed 002: 20).", min: 0, default: 20 }),
     },
     embedding: {
-      engine: oneOf(["openai", "ollama"] as const, { description: "RAG_EMBEDDING_ENGINE: an external embedding service (seed 002).", default: "openai" }),
-      baseUrl: httpUrl({ description: "RAG_OPENAI_API_BASE_URL or RAG_OLLAMA_BASE_URL. Default: the engine's own.", optional: true }),
-      apiKey: secret({ description: "RAG_OPENAI_API_KEY (openai engine). Default: none.", optional: true }),
+      engine: oneOf(["local", "openai", "ollama"] as const, {
+        description: "RAG_EMBEDDING_ENGINE. local: the image's built-in SentenceTransformers engine (RAG_EMBEDDING_ENGINE=\"\", about 500 MB per pod, no outside service). openai: an OpenAI-compatible endpoint, which needs embedding.baseUrl and embedding.apiKey together. ollama: an Ollama server at embedding.baseUrl.",
+        default: "local",
+      }),
+      baseUrl: httpUrl({ description: "RAG_OPENAI_API_BASE_URL (openai, e.g. https://api.openai.com/v1) or RAG_OLLAMA_BASE_URL (ollama). Required by those engines; not used by local.", optional: true }),
+      apiKey: secret({ description: "RAG_OPENAI_API_KEY: required by the openai engine, refused by the others.", optional: true }),
+      model: text({ description: "RAG_EMBEDDING_MODEL. Default: sentence-transformers/all-MiniLM-L6-v2 (local), text-embedding-3-small (openai), nomic-embed-text (ollama).", optional: true }),
     },
     otelEndpoint: httpUrl({ description: "OTEL_EXPORTER_OTLP_ENDPOINT; sets ENABLE_OTEL=true. Default: no telemetry export.", optional: true }),
     tika: {
@@ -105,8 +116,34 @@ export function checkHridaAi(s: HridaAiSettings, ctx: { profile: Profile; projec
   if (s.web.replicas > s.web.maxReplicas) {
     problems.push(`${k("web.maxReplicas")} must be >= web.replicas (${s.web.replicas}) (got ${s.web.maxReplicas})`);
   }
+  problems.push(...checkEmbedding(s.embedding, k));
   if (s.jwtExpiresIn === "-1") {
     problems.push(`${k("jwtExpiresIn")} must be a finite duration: tokens that never expire cannot be revoked by expiry (got "-1")`);
+  }
+  return problems;
+}
+
+/**
+ * Refuses an embedding set-up that cannot embed: document upload and RAG would fail from the
+ * first request. openai needs its endpoint and key together (the image's fallback is
+ * api.openai.com, which a key for another provider cannot use); ollama needs its server (the
+ * image's fallback is localhost, where nothing listens in a pod); local needs neither and would
+ * silently ignore them, so they are refused there rather than mistaken for being used.
+ */
+export function checkEmbedding(e: HridaAiSettings["embedding"], k: (key: string) => string): string[] {
+  const problems: string[] = [];
+  const hasKey = e.apiKey !== undefined;
+  if (e.engine === "openai") {
+    if (e.baseUrl === undefined) problems.push(`${k("embedding.baseUrl")} must be set when embedding.engine is "openai": the OpenAI-compatible endpoint, such as https://api.openai.com/v1 (got nothing)`);
+    if (!hasKey) problems.push(`${k("embedding.apiKey")} must be set with \`pulumi config set --secret hridaai.embedding.apiKey <value>\` when embedding.engine is "openai" (got nothing)`);
+  }
+  if (e.engine === "ollama") {
+    if (e.baseUrl === undefined) problems.push(`${k("embedding.baseUrl")} must be set when embedding.engine is "ollama": the Ollama server, such as http://ollama.ai.svc:11434 (got nothing)`);
+    if (hasKey) problems.push(`${k("embedding.apiKey")} must be unset when embedding.engine is "ollama": Ollama takes no key (got a secret)`);
+  }
+  if (e.engine === "local") {
+    if (e.baseUrl !== undefined) problems.push(`${k("embedding.baseUrl")} must be unset when embedding.engine is "local": the built-in engine calls no endpoint (got "${e.baseUrl}")`);
+    if (hasKey) problems.push(`${k("embedding.apiKey")} must be unset when embedding.engine is "local": the built-in engine takes no key (got a secret)`);
   }
   return problems;
 }
@@ -198,7 +235,8 @@ export class HridaAi extends pulumi.ComponentResource {
       S3_ACCESS_KEY_ID: secret.has("S3_ACCESS_KEY_ID") ? secret.ref("S3_ACCESS_KEY_ID") : undefined,
       S3_SECRET_ACCESS_KEY: secret.has("S3_SECRET_ACCESS_KEY") ? secret.ref("S3_SECRET_ACCESS_KEY") : undefined,
       TIKA_SERVER_URL: tikaUrl,
-      RAG_EMBEDDING_ENGINE: s.embedding.engine,
+      RAG_EMBEDDING_ENGINE: HRIDAAI_SEED.embeddingEngine[s.embedding.engine],
+      RAG_EMBEDDING_MODEL: s.embedding.model ?? HRIDAAI_SEED.embeddingModel[s.embedding.engine],
       RAG_OPENAI_API_BASE_URL: s.embedding.engine === "openai" ? embeddingBase : undefined,
       RAG_OLLAMA_BASE_URL: s.embedding.engine === "ollama" ? embeddingBase : undefined,
       RAG_OPENAI_API_KEY: secret.has("RAG_OPENAI_API_KEY") ? secret.ref("RAG_OPENAI_API_KEY") : undefined,
@@ -209,7 +247,7 @@ export class HridaAi extends pulumi.ComponentResource {
     });
     const outbound = [
       toTika,
-      // Model providers, OAuth and the embedding service over HTTPS.
+      // Model providers, OAuth, the embedding service and (local engine) the model download over HTTPS.
       internetEgress([443]),
       ...[embeddingBase, s.otelEndpoint].filter((u): u is string => u !== undefined).map(egressToUrl),
     ];

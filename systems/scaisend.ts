@@ -38,6 +38,8 @@ export const SCAISEND_SEED = {
   /** Where the SMTP process listens when a load balancer forwards 25 to it: unprivileged, so the pod stays non-root. */
   smtpListenPort: 2525,
   jwksPath: "/.well-known/jwks.json",
+  /** The first-run mirror of ScaiKey: every partner, tenant, user and group, and the default admin/developer/viewer roles per tenant. */
+  syncCommand: ["scaisend", "sync", "--full", "--create-roles"],
   dkimLabel: "_domainkey",
   pdbMinAvailable: 1,
 } as const;
@@ -63,6 +65,10 @@ export const scaisendSchema = {
       clientSecret: secret({ description: "SCAIKEY_CLIENT_SECRET (from `scaisend register`). Optional on local only.", optional: perProfile(true, false, false) }),
       webhookSecret: secret({ description: "SCAIKEY_WEBHOOK_SECRET. Optional on local only.", optional: perProfile(true, false, false) }),
       jwksUrl: httpsUrl({ description: "SCAIKEY_JWKS_URL. Default: <scaikey.url>/.well-known/jwks.json.", optional: true }),
+      syncRevision: text({
+        description: "Bump to run `scaisend sync --full --create-roles` again with the same ScaiKey (after a long ScaiKey outage, or a database restore). It also runs whenever scaikey.url or scaikey.clientId changes.",
+        default: "1",
+      }),
     },
     api: {
       replicas: integer({ description: "API pods (stateless, seed 001: add replicas freely).", min: 1, default: perProfile(1, 2, 3) }),
@@ -202,7 +208,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     const hostNetwork = s.smtp.exposure === "hostNetwork";
     const name = (...parts: string[]) => naming.k8s(SCAISEND, ...parts);
     const labels = (role: string) => naming.labels(SCAISEND, role);
-    const roles = { api: name("api"), worker: name("worker"), smtp: name("smtp"), migrate: name("migrate"), backup: name("backup") };
+    const roles = { api: name("api"), worker: name("worker"), smtp: name("smtp"), migrate: name("migrate"), backup: name("backup"), sync: name("sync") };
 
     const db = ctx.data.database(SCAISEND, { engine: "mysql", database: SCAISEND, username: SCAISEND }, this);
     const redis = ctx.data.redis(SCAISEND, { maxmemoryPolicy: "noeviction" }, this);
@@ -297,6 +303,26 @@ export class ScaiSend extends pulumi.ComponentResource {
       revision,
       uses: [db.access],
     }, { parent: this, dependsOn: [secret, ...db.ready, ...(backup ? [backup] : [])] });
+
+    // The initial sync from ScaiKey, after the schema exists. Its inputs are which ScaiKey and which
+    // client (and the operator's syncRevision), not the image: once mirrored, ScaiKey's webhooks keep
+    // the data current, so a release does not repeat it. Nothing waits for it: a ScaiKey that is
+    // unreachable (or a registration not yet approved) must not hold back the API, and the Job's
+    // own status says whether it ran (docs/systems.md).
+    new OneShotJob(roles.sync, {
+      namespace: ns,
+      selector: labels("sync"),
+      image: img.ref,
+      command: [...SCAISEND_SEED.syncCommand],
+      env: env_,
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      revision: [`scaikey ${env.scaikeyUrl}`, `client ${s.scaikey.clientId}`, `database ${SCAISEND}`, `sync ${s.scaikey.syncRevision}`].join("\n"),
+      oncePerRevision: true,
+      await: false,
+      backoffLimit: 6,
+      uses: [db.access, redis.access],
+      allowEgress: [scaikeyEgress],
+    }, { parent: this, dependsOn: [migration, secret, ...redis.ready] });
 
     const after = { parent: this, dependsOn: [migration, secret, ...redis.ready, ...bucket.ready] };
     const uses = [db.access, redis.access, bucket.access];

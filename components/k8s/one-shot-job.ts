@@ -36,6 +36,18 @@ export interface OneShotJobArgs {
   backoffLimit?: number;
   /** Give up after this long. Default: 1800 s. */
   activeDeadlineSeconds?: number;
+  /**
+   * Run once per revision and never again for anything else: the Job's resource name carries the
+   * revision hash and later changes to its pod template (a new image) leave a Job that already
+   * ran alone, where they would otherwise replace it and run it again. The revision must then be
+   * a plain string (it names a resource). Default: false (a changed pod template reruns the job).
+   */
+  oncePerRevision?: boolean;
+  /**
+   * Make the deployment wait for the Job to succeed (and fail when it fails). false: create it and
+   * move on (`pulumi.com/skipAwait`), for work nothing else needs to wait for. Default: true.
+   */
+  await?: boolean;
 }
 
 /** First 10 hex characters of SHA-256: short enough for a name, wide enough not to collide. */
@@ -58,11 +70,15 @@ export class OneShotJob extends pulumi.ComponentResource {
     const labels = { ...COMMON_LABELS, ...args.selector };
     const podLabels = Object.assign({}, labels, ...(args.uses ?? []).map(u => u.clientLabels));
 
-    this.job = new k8s.batch.v1.Job(name, {
+    const once = args.oncePerRevision === true;
+    if (once && typeof args.revision !== "string") throw new Error(`${name}: oncePerRevision needs a plain-string revision`);
+    const jobName = pulumi.output(args.revision).apply(r => `${name}-${revisionHash(r)}`);
+    this.job = new k8s.batch.v1.Job(once ? `${name}-${revisionHash(args.revision as string)}` : name, {
       metadata: {
-        name: pulumi.output(args.revision).apply(r => `${name}-${revisionHash(r)}`),
+        name: jobName,
         namespace: args.namespace,
         labels,
+        annotations: args.await === false ? { "pulumi.com/skipAwait": "true" } : undefined,
       },
       spec: {
         backoffLimit: args.backoffLimit ?? 3,
@@ -87,7 +103,7 @@ export class OneShotJob extends pulumi.ComponentResource {
           }),
         },
       },
-    }, child);
+    }, once ? { ...child, ignoreChanges: ["spec"] } : child);
     this.jobName = this.job.metadata.name;
 
     new k8s.networking.v1.NetworkPolicy(name, {

@@ -1,7 +1,7 @@
 /** HridaAI in seed 002's scaled configuration, on dev. */
 import * as assert from "assert";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
-import { Captured, captured, dependsOn, envOf, evaluateStack, named, ofKind, stackSource } from "../harness";
+import { Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, named, ofKind, stackSource } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];
 const TIKA_URL = "http://hridaai-tika.scai-dev.svc.cluster.local:9998";
@@ -39,7 +39,8 @@ describe("HridaAI (seed 002) on dev", () => {
       S3_REGION_NAME: "eu-west-1",
       S3_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com",
       TIKA_SERVER_URL: TIKA_URL,
-      RAG_EMBEDDING_ENGINE: "openai",
+      RAG_EMBEDDING_ENGINE: "",
+      RAG_EMBEDDING_MODEL: "sentence-transformers/all-MiniLM-L6-v2",
       JWT_EXPIRES_IN: "8h",
       WEBUI_URL: "https://ai.dev.scai.example.com",
     });
@@ -133,5 +134,67 @@ describe("HridaAI (seed 002) on dev", () => {
       assert.throws(() => loadEnvironment(stackSource("dev", { "hridaai.jwtExpiresIn": value })),
         (e: ConfigError) => e.problems.length === 1 && e.problems[0].startsWith("scai-platform:hridaai.jwtExpiresIn ") && e.problems[0].includes(why));
     }
+  });
+});
+
+describe("HridaAI embeddings: a configured engine that can embed", () => {
+  const problemsOf = (stack: string, overrides: Record<string, string>, secrets: Record<string, string> = exampleSecrets(stack)) => {
+    try {
+      loadEnvironment(stackSource(stack, overrides, secrets));
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+  const KEY = "sk-example-embedding-key";
+
+  it("by default every stack embeds with the image's built-in engine: RAG_EMBEDDING_ENGINE empty, its model named, no key", async () => {
+    for (const stack of ["local", "prod"]) {
+      const { resources } = await evaluateStack(stack);
+      const env = envOf(container(named(resources, "Deployment", "hridaai-web")));
+      assert.strictEqual(env.RAG_EMBEDDING_ENGINE, "", stack);
+      assert.strictEqual(env.RAG_EMBEDDING_MODEL, "sentence-transformers/all-MiniLM-L6-v2", stack);
+      for (const k of ["RAG_OPENAI_API_KEY", "RAG_OPENAI_API_BASE_URL", "RAG_OLLAMA_BASE_URL"]) assert.strictEqual(env[k], undefined, `${stack} ${k}`);
+    }
+  });
+
+  it("an OpenAI-compatible endpoint: its base URL in plain env, its key only through the Secret, egress to its host", async () => {
+    const { resources } = await evaluateStack("prod", {
+      "hridaai.embedding.engine": "openai",
+      "hridaai.embedding.baseUrl": "https://embeddings.scai.example.com/v1",
+      "hridaai.embedding.model": "bge-m3",
+    }, { ...exampleSecrets("prod"), "hridaai.embedding.apiKey": KEY });
+    const env = envOf(container(named(resources, "Deployment", "hridaai-web")));
+    assert.strictEqual(env.RAG_EMBEDDING_ENGINE, "openai");
+    assert.strictEqual(env.RAG_OPENAI_API_BASE_URL, "https://embeddings.scai.example.com/v1");
+    assert.strictEqual(env.RAG_EMBEDDING_MODEL, "bge-m3");
+    assert.deepStrictEqual(env.RAG_OPENAI_API_KEY, { secretKeyRef: { name: "hridaai-env", key: "RAG_OPENAI_API_KEY" } });
+    assert.strictEqual(named(resources, "Secret", "hridaai-env").stringData.RAG_OPENAI_API_KEY, KEY);
+    assert.ok(!JSON.stringify(ofKind(resources, "Deployment")).includes(KEY), "the key must not appear in a pod spec");
+  });
+
+  it("refuses, naming each key, an openai engine without its base URL and key (prod and every other profile)", () => {
+    for (const stack of ["prod", "local"]) {
+      const problems = problemsOf(stack, { "hridaai.embedding.engine": "openai" });
+      assert.deepStrictEqual(problems, [
+        'scai-platform:hridaai.embedding.baseUrl must be set when embedding.engine is "openai": the OpenAI-compatible endpoint, such as https://api.openai.com/v1 (got nothing)',
+        'scai-platform:hridaai.embedding.apiKey must be set with `pulumi config set --secret hridaai.embedding.apiKey <value>` when embedding.engine is "openai" (got nothing)',
+      ], stack);
+    }
+    // One without the other is as broken as neither.
+    assert.deepStrictEqual(problemsOf("prod", { "hridaai.embedding.engine": "openai" }, { ...exampleSecrets("prod"), "hridaai.embedding.apiKey": KEY }).map(p => p.split(" ")[0]),
+      ["scai-platform:hridaai.embedding.baseUrl"]);
+    assert.deepStrictEqual(problemsOf("prod", { "hridaai.embedding.engine": "openai", "hridaai.embedding.baseUrl": "https://api.openai.com/v1" }).map(p => p.split(" ")[0]),
+      ["scai-platform:hridaai.embedding.apiKey"]);
+  });
+
+  it("refuses an ollama engine with no server, and an endpoint or key the local engine would silently ignore", () => {
+    assert.deepStrictEqual(problemsOf("prod", { "hridaai.embedding.engine": "ollama" }),
+      ['scai-platform:hridaai.embedding.baseUrl must be set when embedding.engine is "ollama": the Ollama server, such as http://ollama.ai.svc:11434 (got nothing)']);
+    assert.deepStrictEqual(problemsOf("prod", { "hridaai.embedding.baseUrl": "https://api.openai.com/v1" }, { ...exampleSecrets("prod"), "hridaai.embedding.apiKey": KEY }), [
+      'scai-platform:hridaai.embedding.baseUrl must be unset when embedding.engine is "local": the built-in engine calls no endpoint (got "https://api.openai.com/v1")',
+      'scai-platform:hridaai.embedding.apiKey must be unset when embedding.engine is "local": the built-in engine takes no key (got a secret)',
+    ]);
   });
 });

@@ -327,3 +327,55 @@ describe("ScaiSend config errors", () => {
     ]);
   });
 });
+
+describe("ScaiSend's first run: the initial sync from ScaiKey", () => {
+  const syncJobs = (r: Captured[]) => ofKind(r, "Job").filter(j => j.metadata.name.startsWith("scaisend-sync-"));
+  const syncCaptured = (r: Captured[]) => r.filter(c => c.type === "kubernetes:batch/v1:Job" && c.inputs.metadata.name.startsWith("scaisend-sync-"));
+  let dev: Captured[];
+  before(async () => { dev = (await evaluateStack("dev")).resources; });
+
+  it("runs `scaisend sync --full --create-roles` once, as a Job after the migration, with the services' env", () => {
+    const [sync] = syncJobs(dev);
+    assert.ok(sync, "no sync Job");
+    assert.strictEqual(syncJobs(dev).length, 1);
+    assert.deepStrictEqual(container(sync).command, ["scaisend", "sync", "--full", "--create-roles"]);
+    assert.strictEqual(container(sync).image, "scailabs/scaisend:latest");
+    assert.strictEqual(sync.spec.template.spec.restartPolicy, "Never");
+    const migrate = ofKind(dev, "Job").find(j => j.metadata.name.startsWith("scaisend-migrate-"));
+    assert.ok(dependsOn(syncCaptured(dev)[0], captured(dev, migrate)), "the sync does not wait for the schema");
+    assert.deepStrictEqual(envOf(container(sync)), envOf(container(named(dev, "Deployment", "scaisend-api"))));
+  });
+
+  it("holds nothing back: the deployment does not wait for it and no service depends on it", () => {
+    const [sync] = syncJobs(dev);
+    assert.strictEqual(sync.metadata.annotations["pulumi.com/skipAwait"], "true");
+    const syncUrn = syncCaptured(dev)[0].urn;
+    assert.ok(!dev.some(r => r.dependencies.includes(syncUrn)), "something waits for the sync");
+  });
+
+  it("reaches MySQL, Redis and ScaiKey on 443, and takes nothing in", () => {
+    const np = named(dev, "NetworkPolicy", "scaisend-sync").spec;
+    assert.deepStrictEqual(np.ingress, []);
+    assert.ok(np.egress.some((e: any) => e.ports[0].port === 3306), "no MySQL");
+    assert.ok(np.egress.some((e: any) => e.ports[0].port === 6379), "no Redis");
+    assert.ok(np.egress.some((e: any) => e.ports[0].port === 443 && e.to[0].ipBlock.cidr === "0.0.0.0/0"), "no ScaiKey");
+    assert.ok(!np.egress.some((e: any) => e.ports.some((p: any) => p.port === 25)), "the sync sends no mail");
+  });
+
+  it("a new image or schema does not repeat it; a new ScaiKey, client or syncRevision does", async () => {
+    const id = (r: Captured[]) => syncCaptured(r).map(c => [c.name, c.inputs.metadata.name].join(" "));
+    const same = (await evaluateStack("dev", { "scaisend.image": "scailabs/scaisend:1.3.0", "scaisend.schemaVersion": "2" })).resources;
+    assert.deepStrictEqual(id(same), id(dev));
+    const job = syncCaptured(dev)[0];
+    assert.strictEqual(job.name, job.inputs.metadata.name, "the resource name carries the revision, so one run is one resource");
+    for (const overrides of [
+      { "scaikey.url": "https://scaikey-2.dev.scai.example.com" },
+      { "scaisend.scaikey.clientId": "scaisend-dev" },
+      { "scaisend.scaikey.syncRevision": "2" },
+    ]) {
+      const other = (await evaluateStack("dev", overrides)).resources;
+      assert.notDeepStrictEqual(id(other), id(dev), JSON.stringify(overrides));
+      assert.strictEqual(syncCaptured(other).length, 1);
+    }
+  });
+});
