@@ -20,7 +20,8 @@
 # pin of golang.org/x/text to v0.3.6 in sdk/v3 v3.68.0 is not repeated: the host builds and runs
 # with the version its own requirements select. Idempotent: a piece
 # already installed at its pinned version is skipped; Go's module and build caches make a rebuild
-# cheap. Prints each build's wall time and peak memory. Exit 0 when every piece is installed.
+# cheap. Says which piece it is building, the elapsed time every 30 s (.ci/engine/progress.sh), and each
+# build's wall time and peak memory. Exit 0 when every piece is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINE_DIR="$PWD/.ci/engine"
@@ -44,12 +45,15 @@ command -v go >/dev/null || { echo "engine: no Go toolchain on PATH" >&2; exit 1
 TIME=()
 if [ -x /usr/bin/time ]; then TIME=(/usr/bin/time -f "%e s wall, %M KiB peak"); fi
 
-# build NAME DIR OUTPUT PACKAGE LDFLAGS: go build of PACKAGE inside wrapper module DIR.
+# shellcheck source=engine/progress.sh
+. "$ENGINE_DIR/progress.sh"
+said_why=0
+# build NAME DIR OUTPUT PACKAGE LDFLAGS: go build of PACKAGE inside wrapper module DIR, with progress
+# every 30 s; the first build says why the official download is not used.
 build() {
-  local name="$1" dir="$2" out="$3" pkg="$4" ldflags="$5" started=$SECONDS
-  echo "engine: building $name"
-  (cd "$dir" && "${TIME[@]}" go build -ldflags "$ldflags" -o "$out" "$pkg") 2>&1 | sed "s/^/  $name: /"
-  echo "  $name: done in $((SECONDS - started)) s"
+  local name="$1" dir="$2" out="$3" pkg="$4" ldflags="$5"
+  if [ "$said_why" = 0 ]; then said_why=1; echo "engine: building from Go modules because $(why_no_download)"; fi
+  step "building $name" bash -c 'cd "$1" && shift && "$@"' _ "$dir" "${TIME[@]}" go build -ldflags "$ldflags" -o "$out" "$pkg"
 }
 
 # stamp NAME VALUE: whether NAME was last installed as VALUE; `stamp_set` records it.
@@ -89,11 +93,13 @@ if plugin_installed kubernetes "$K8S_VERSION" && stamp_ok kubernetes "$K8S_PSEUD
 else
   work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
   cp "$ENGINE_DIR/kubernetes/"{go.mod,go.sum,tools.go} "$work/"
-  src="$(cd "$work" && go mod download -json "$K8S_MODULE@$K8S_PSEUDO" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).Dir)')"
+  step "downloading the kubernetes provider module $K8S_PSEUDO" bash -c 'cd "$1" && go mod download -json "$2" > mod.json' _ "$work" "$K8S_MODULE@$K8S_PSEUDO"
+  src="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).Dir)' "$work/mod.json")"
   cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
   # Upstream's generate.go (build-tagged `ignore`) writes the embedded schema and mapping; run it as a program.
   mkdir "$work/gen" && sed '/^\/\/go:build ignore/d;/^\/\/ +build ignore/d' "$work/src/cmd/pulumi-resource-kubernetes/generate.go" > "$work/gen/main.go"
-  (cd "$work" && go build -o gen/gen ./gen && cd src/cmd/pulumi-resource-kubernetes && VERSION="$K8S_VERSION" ../../../gen/gen)
+  step "generating the kubernetes provider schema (upstream's go generate)" \
+    bash -c 'cd "$1" && go build -o gen/gen ./gen && cd src/cmd/pulumi-resource-kubernetes && VERSION="$2" ../../../gen/gen' _ "$work" "$K8S_VERSION"
   build "kubernetes plugin ($K8S_PSEUDO as $K8S_VERSION)" "$work" "$work/pulumi-resource-kubernetes" \
     "$K8S_MODULE/cmd/pulumi-resource-kubernetes" "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION"
   pulumi plugin install resource kubernetes "$K8S_VERSION" --file "$work/pulumi-resource-kubernetes" --reinstall

@@ -261,6 +261,42 @@ export const ENGINE_HINT =
   "Install the Pulumi CLI with the official installer (curl -fsSL https://get.pulumi.com | sh), " +
   "or, where only package registries are reachable, see README.md \"Installing the engine\" (what the Go module proxy serves).";
 
+/** Where PulumiCommand.install fetches the official installer from. */
+export const INSTALL_SCRIPT_URL = "https://get.pulumi.com/install.sh";
+
+/**
+ * Why fetching `url` failed, in words. Node's fetch says only "fetch failed" and keeps the network
+ * error in `cause` (ENOTFOUND and so on), which is what a person needs to know what to fix.
+ */
+export function explainFetchError(url: string, e: unknown): string {
+  const host = new URL(url).host;
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  const code = err?.cause?.code ?? err?.name;
+  switch (code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `${host} does not resolve on this machine (${code}): no internet here, or only package registries are reachable`;
+    case "ECONNREFUSED":
+      return `${host} refused the connection (ECONNREFUSED)`;
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "TimeoutError":
+      return `${host} did not answer in time (${code}): a firewall or proxy may be dropping the traffic`;
+    default:
+      return `${host}: ${err?.cause?.message ?? err?.message ?? String(e)}`;
+  }
+}
+
+/** " (why url cannot be fetched)", or "" when it can. */
+export async function unreachableReason(url: string): Promise<string> {
+  try {
+    const r = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(10_000) });
+    return r.ok ? "" : ` (${new URL(url).host} answers HTTP ${r.status})`;
+  } catch (e) {
+    return ` (${explainFetchError(url, e)})`;
+  }
+}
+
 /** The env the engine runs with, or a DriverError(EXIT.secrets) when the stack has no secrets provider. */
 export function engineEnv(stack: string, env: Readonly<NodeJS.ProcessEnv>, stackFile: string | undefined, root = REPO_ROOT): Record<string, string> {
   const vars: Record<string, string> = {
@@ -325,7 +361,13 @@ function yamlFiles(dir: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // The engine-facing part.
 
-async function findPulumi(version: string) {
+/**
+ * The Pulumi CLI to run, found the same way for the driver and `npm run pulumi`: the pinned
+ * version's install root, then PULUMI_HOME's, then PATH; failing those, PulumiCommand.install
+ * (official download), and failing that, the engine build from Go modules. Each fallback says why
+ * the previous step was not possible.
+ */
+export async function findPulumi(version: string) {
   const { PulumiCommand } = await import("@pulumi/pulumi/automation");
   const root = pinnedCliRoot(version);
   const installed = installedCliRoot(version);
@@ -336,11 +378,11 @@ async function findPulumi(version: string) {
     // A fresh machine with internet access: fetch the pinned CLI the way the Automation API does.
     try {
       // Without a version it installs the SDK's own, which is the pinned @pulumi/pulumi.
-      console.log(`no Pulumi CLI found: installing ${version} into ${root}`);
+      console.log(`no Pulumi CLI found (${why}): downloading ${version} into ${root}`);
       return await PulumiCommand.install({ root });
     } catch (installError) {
-      const failed = (installError as Error).message.split("\n")[0];
-      const built = buildEngine(REPO_ROOT) ? installedCliRoot(version) : undefined;
+      const failed = `${(installError as Error).message.split("\n")[0]}${await unreachableReason(INSTALL_SCRIPT_URL)}`;
+      const built = buildEngine(REPO_ROOT, `the download of Pulumi CLI ${version} was not possible: ${failed}`) ? installedCliRoot(version) : undefined;
       if (built) return PulumiCommand.get({ root: built });
       throw new DriverError(
         `no usable Pulumi CLI (looked in ${root}/bin, ${pulumiHome(process.env)}/bin, then PATH: ${why}); installing ${version} failed: ${failed}.\n${ENGINE_HINT}`,
@@ -358,12 +400,12 @@ let engineBuilt = false;
  * first time, seconds once built). Runs at most once per driver run, only with Go on PATH, and
  * never when SCAI_NO_ENGINE_BUILD=true. Whether it ran and succeeded.
  */
-function buildEngine(root: string): boolean {
+function buildEngine(root: string, why: string): boolean {
   const script = path.join(root, ".ci", "install-engine.sh");
   if (engineBuilt || process.env.SCAI_NO_ENGINE_BUILD === "true" || !fs.existsSync(script)) return false;
   if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) return false;
   engineBuilt = true;
-  console.log("no engine could be downloaded: building one from published Go modules (.ci/install-engine.sh; ~17 min the first time)");
+  console.log(`${why}\nbuilding the engine from published Go modules instead (.ci/install-engine.sh; ~17 min the first time)`);
   return spawnSync("bash", [script], { stdio: "inherit" }).status === 0;
 }
 
@@ -409,7 +451,7 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
   for (const { name, version } of requiredPlugins(args.stack, stackFile, root)) {
     try {
       await stack.workspace.installPlugin(name, version).catch(e => {
-        if (!buildEngine(root)) throw e;
+        if (!buildEngine(root, `resource plugin ${name} ${version} could not be installed: ${(e as Error).message.split("\n")[0]}`)) throw e;
         return stack.workspace.installPlugin(name, version);
       });
     } catch (e) {
