@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import { QuietOutput, plaintextNote } from "./quiet-output";
 import { Allowance, GuardVerdict, PlannedStep, formatAllowed, formatRefusal, judgePlan } from "./plan-guard";
 
 export const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
@@ -176,6 +177,8 @@ export interface RunSummary {
   outputs?: Record<string, unknown>;
   /** Absolute folder of the rendered manifests, on stacks that render instead of applying. */
   renderedManifests?: string;
+  /** One-line notes said once instead of repeated engine warnings (see stacks/quiet-output.ts). */
+  notes?: string[];
   backend: string;
 }
 
@@ -191,6 +194,7 @@ export function formatSummary(s: RunSummary): string {
     const w = (n: number, verb: string) => `${n} ${tense === "" ? verb + "d" : tense + verb}`;
     lines.push(`  resources: ${[w(c.create, "create"), w(c.update, "update"), w(c.replace, "replace"), w(c.delete, "delete")].join(", ")}, ${c.same} unchanged`);
   }
+  for (const note of s.notes ?? []) lines.push(`  ${note}`);
   if (s.outputs && Object.keys(s.outputs).length > 0) {
     lines.push("  outputs:");
     for (const [k, v] of Object.entries(s.outputs)) {
@@ -358,6 +362,18 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Removes `dir` and every folder under it that holds no file, deepest first; folders with a file
+ * anywhere below them (a user's own notes, say) are kept. Returns the folders removed.
+ */
+export function removeEmptyDirs(dir: string): string[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  const removed = fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? removeEmptyDirs(path.join(dir, e.name)) : []));
+  if (fs.readdirSync(dir).length > 0) return removed;
+  fs.rmdirSync(dir);
+  return [...removed, dir];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The engine-facing part.
 
@@ -429,7 +445,7 @@ export function requiredPlugins(stack: string, stackFile?: string, root = REPO_R
   return names.map(name => ({ name, version: `v${deps[`@pulumi/${name}`].replace(/^[\^~=v]/, "")}` }));
 }
 
-async function run(args: DriverArgs, started: number): Promise<RunSummary> {
+async function run(args: DriverArgs, started: number, quiet: QuietOutput): Promise<RunSummary> {
   const auto = await import("@pulumi/pulumi/automation");
   const root = REPO_ROOT;
   const stackFilePath = path.join(root, `Pulumi.${args.stack}.yaml`);
@@ -461,7 +477,8 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
 
   const stream = {
     color: process.stdout.isTTY ? "always" as const : "never" as const,
-    onOutput: (s: string) => process.stdout.write(s),
+    // Through QuietOutput: the provider's per-Secret plaintext warning becomes one note at the end.
+    onOutput: (s: string) => quiet.push(s),
     onError: (s: string) => process.stderr.write(s),
   };
   const policyPacks = args.policyPack !== undefined && fs.existsSync(args.policyPack) ? [path.resolve(args.policyPack)] : undefined;
@@ -511,6 +528,8 @@ async function run(args: DriverArgs, started: number): Promise<RunSummary> {
       changes = countChanges(r.summary.resourceChanges);
       outputs = {};
       const rendered = before.renderedManifests?.value;
+      // The provider deletes each manifest but not the folders it made (0-crd/, 1-manifest/).
+      if (typeof rendered === "string") removeEmptyDirs(path.resolve(root, rendered));
       if (typeof rendered === "string") return summary(args, started, envVars, { changes, outputs: {}, renderedManifests: path.resolve(root, rendered) });
       break;
     }
@@ -565,8 +584,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return e instanceof DriverError ? e.exitCode : EXIT.usage;
   }
   let result: RunSummary;
+  const quiet = new QuietOutput(s => process.stdout.write(s));
   try {
-    result = await run(args, started);
+    result = await run(args, started, quiet);
   } catch (e) {
     if (e instanceof DriverError) {
       result = summary(args, started, undefined, { exitCode: e.exitCode, error: e.message });
@@ -577,6 +597,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       result = summary(args, started, undefined, { exitCode, error: message });
     }
   }
+  quiet.end();
+  const note = plaintextNote(quiet.secrets, result.renderedManifests && (path.relative(process.cwd(), result.renderedManifests) || "."));
+  if (note) result.notes = [...(result.notes ?? []), note];
   if (result.renderedManifests && result.command === "up" && result.exitCode === EXIT.ok) {
     const files = yamlFiles(result.renderedManifests).length;
     console.log(`\n${files} manifest files in ${result.renderedManifests}`);

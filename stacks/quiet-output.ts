@@ -1,0 +1,94 @@
+/**
+ * Collapses the kubernetes provider's per-Secret warning in the engine's progress output into one
+ * line. In render mode (no cluster: `local`) the provider warns once per Secret, in Check, that
+ * "rendered YAML will contain a secret value in plaintext"; the CLI prints that inline with the
+ * resource's progress and again under "Diagnostics:", five lines per Secret, on every `up` and
+ * `preview`. That is expected here (a rendered Secret is what `kubectl apply` takes), so the driver
+ * says it once, naming the Secrets and the folder they are in (`plaintextNote`).
+ *
+ * Pure: text in, text out. The driver (stacks/driver.ts) feeds the engine's output through it.
+ */
+
+/** The provider's warning text (pulumi-kubernetes, provider Check in YAML render mode). */
+export const PLAINTEXT_WARNING = "rendered YAML will contain a secret value in plaintext";
+
+/** `kubernetes:core/v1:Secret (scaidrive-env):` — a resource's heading under Diagnostics. */
+const DIAG_HEADING = /^\s+([A-Za-z0-9_-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+) \((.+)\):\s*$/;
+
+/**
+ * A line filter over streamed text (chunks need not end at line ends). Lines carrying the
+ * plaintext warning are dropped, as is a Diagnostics heading left with nothing under it; the
+ * names of the resources it was about are collected in `secrets`.
+ */
+export class QuietOutput {
+  /** Names of the resources the warning was about, in the order first seen. */
+  readonly secrets: string[] = [];
+  /** How many lines were dropped. */
+  dropped = 0;
+  private partial = "";
+  /** A Diagnostics heading held back until the line under it shows whether it stays. */
+  private heading: { line: string; name: string } | undefined;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  /** Feeds a chunk of output; complete lines are filtered and written. */
+  push(chunk: string): void {
+    const lines = (this.partial + chunk).split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.line(line);
+  }
+
+  /** Writes whatever is held back (a last line with no newline, a pending heading). */
+  end(): void {
+    if (this.partial !== "") this.line(this.partial, false);
+    this.partial = "";
+    this.releaseHeading();
+  }
+
+  private line(line: string, newline = true): void {
+    const plain = stripAnsi(line);
+    const heading = DIAG_HEADING.exec(plain);
+    if (heading) {
+      this.releaseHeading();
+      this.heading = { line: line + (newline ? "\n" : ""), name: heading[2] };
+      return;
+    }
+    if (plain.includes(PLAINTEXT_WARNING)) {
+      const name = this.heading?.name ?? progressName(plain);
+      if (name !== undefined && !this.secrets.includes(name)) this.secrets.push(name);
+      if (this.heading) this.dropped++;
+      this.heading = undefined;
+      this.dropped++;
+      return;
+    }
+    this.releaseHeading();
+    this.write(line + (newline ? "\n" : ""));
+  }
+
+  private releaseHeading(): void {
+    if (this.heading) this.write(this.heading.line);
+    this.heading = undefined;
+  }
+}
+
+/** The resource name of a progress line (` +  kubernetes:core/v1:Secret scaidrive-env creating (0s) warning: …`). */
+function progressName(line: string): string | undefined {
+  return /^\s*\S*\s+[A-Za-z0-9_-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+ (\S+)/.exec(line)?.[1];
+}
+
+function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+/**
+ * The one line said instead of the warnings: how many Secrets, which, what they hold and where.
+ * `dir` is the folder as shown to the user (relative to the cwd).
+ */
+export function plaintextNote(secrets: readonly string[], dir: string | undefined): string | undefined {
+  if (secrets.length === 0) return undefined;
+  const where = dir ? `${dir}/1-manifest/v1-secret-*.yaml` : "the rendered manifests";
+  return `note: ${secrets.length} rendered Secret${secrets.length === 1 ? "" : "s"} (${secrets.join(", ")}) hold the generated passwords, keys and connection URLs ` +
+    `base64-encoded, not encrypted, in ${where} (gitignored), as kubectl applies them; the state keeps them encrypted ` +
+    `(the provider's "${PLAINTEXT_WARNING}" warning, once per Secret, is collapsed into this line)`;
+}
