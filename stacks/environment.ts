@@ -384,18 +384,18 @@ export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environm
   if ((p.images.build ?? []).length > 0 && p.dataServices !== "aws") {
     problems.push(`${src.project}:images.build must be empty unless dataServices is "aws", where the ECR repositories live (got ${JSON.stringify(p.images.build)})`);
   }
+  const namespace = p.namespace ?? `scai-${src.stack}`;
+  if (p.namespace === undefined && trace) {
+    const i = trace.findIndex(r => r.key === "namespace");
+    trace[i] = { key: "namespace", value: namespace, source: "derived", secret: false };
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const kubernetes: KubernetesTarget =
     p.kubernetes.kubeconfig !== undefined || p.kubernetes.context !== undefined || p.kubernetes.clusterStack !== undefined || p.kubernetes.renderDir === undefined
       ? { mode: "cluster", kubeconfig: p.kubernetes.kubeconfig, context: p.kubernetes.context, ...(p.kubernetes.clusterStack === undefined ? {} : { clusterStack: p.kubernetes.clusterStack }) }
       : { mode: "render", directory: p.kubernetes.renderDir };
-
-  const namespace = p.namespace ?? `scai-${src.stack}`;
-  if (p.namespace === undefined && trace) {
-    const i = trace.findIndex(r => r.key === "namespace");
-    trace[i] = { key: "namespace", value: namespace, source: "derived", secret: false };
-  }
 
   return {
     ...(p.dataServices === "aws" ? { aws: awsSettings(p) } : {}),

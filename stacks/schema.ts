@@ -1,8 +1,10 @@
 /**
  * A tiny typed schema for Pulumi config. Every key the program reads is declared once here
- * (or in a system's schema built from these helpers): its Pulumi.yaml type, its description,
- * its per-profile default and how a raw value is checked. The loader in `environment.ts`
- * walks these declarations; the `config:` block of Pulumi.yaml is tested against them.
+ * (or in a system's schema built from these helpers): its type, its description, its
+ * per-profile default and how a raw value is checked. A nested group is one structured value in
+ * the stack file (`scai-platform:scaidrive: {api: {replicas: 3}}`, what `pulumi config set
+ * --path scaidrive.api.replicas 3` writes). The walker in `config-reader.ts` reads stack config
+ * through these declarations; Pulumi.yaml and docs/configuration.md are generated from them.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -12,10 +14,11 @@ export type Profile = (typeof PROFILES)[number];
 /** A value that is the same everywhere, or differs per environment profile. */
 export type PerProfile<T> = T | { readonly local: T; readonly dev: T; readonly prod: T };
 
-/** The types Pulumi.yaml's `config:` block can declare. */
+/** The value types of a schema field (an `array` is a YAML list of strings). */
 export type ConfigType = "string" | "integer" | "boolean" | "array";
 
-type Parsed<T> = { ok: true; value: T } | { ok: false };
+/** A checked value, or a refusal; `detail` says what was wrong when the raw value alone does not. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; detail?: string };
 
 /** One config key. `T` is the value the program sees. */
 export interface Field<T> {
@@ -30,10 +33,11 @@ export interface Field<T> {
   readonly default?: PerProfile<T | undefined>;
   /** When true a missing value is fine and reads as `undefined`. */
   readonly optional: PerProfile<boolean>;
+  /** Checks a raw value: a scalar as its text, a list as JSON (see `rawText` in config-reader.ts). */
   parse(raw: string): Parsed<T>;
 }
 
-/** A nested group of fields; keys are joined with dots (`scaidrive.api.replicas`). */
+/** A nested group of fields: a YAML mapping in the stack file, named by its dotted path (`scaidrive.api.replicas`). */
 export interface Schema {
   readonly [key: string]: Field<unknown> | Schema;
 }
@@ -95,30 +99,52 @@ export function oneOf<const K extends string>(choices: readonly K[], c: Common<K
   );
 }
 
-/** A JSON array of strings (how Pulumi stores `pulumi config set --path 'k[0]' v`). */
+/** A YAML list as a person reads it in an error: `[a, b]`. */
+export function showList(items: readonly unknown[]): string {
+  return `[${items.map(v => (typeof v === "string" && /^[\w./:@-]+$/.test(v) ? v : JSON.stringify(v))).join(", ")}]`;
+}
+
+/**
+ * A YAML list of strings (`- scaidrive` lines, or what `pulumi config set --path 'k[0]' v`
+ * writes). A refusal names the offending item(s).
+ */
 export function list<const K extends string>(
   c: Common<K[]> & { choices?: readonly K[]; minItems?: number; itemCheck?: (v: string) => boolean; itemExpectation?: string },
 ): Field<K[]> {
   const item = c.choices ? `of ${c.choices.map(x => `"${x}"`).join(", ")}` : `of ${c.itemExpectation ?? "strings"}`;
   const min = c.minItems ?? 0;
-  return field("array", `a JSON array ${item}${min ? ` with at least ${min} item${min > 1 ? "s" : ""}` : ""}, without duplicates`, c, raw => {
+  const allowed = (v: unknown) =>
+    typeof v === "string" && (c.choices ? (c.choices as readonly string[]).includes(v) : (c.itemCheck ?? (() => true))(v));
+  return field("array", `a list ${item}${min ? ` with at least ${min} item${min > 1 ? "s" : ""}` : ""}, without duplicates`, c, raw => {
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
-      return bad;
+      value = raw;
     }
-    if (!Array.isArray(value) || value.length < min || new Set(value).size !== value.length) return bad;
-    const valid = value.every(
-      v => typeof v === "string" && (c.choices ? (c.choices as readonly string[]).includes(v) : (c.itemCheck ?? (() => true))(v)),
-    );
-    return valid ? ok(value as K[]) : bad;
+    if (!Array.isArray(value)) return { ok: false, detail: `${JSON.stringify(typeof value === "string" ? value : raw)}, a single value, not a list` };
+    const got = showList(value);
+    const wrong = value.filter(v => !allowed(v));
+    if (wrong.length > 0) {
+      const named = wrong.map(v => JSON.stringify(v)).join(", ");
+      return { ok: false, detail: `${got}: ${named} ${wrong.length > 1 ? "are not among them" : "is not one of them"}` };
+    }
+    const twice = [...new Set(value.filter((v, i) => value.indexOf(v) !== i))];
+    if (twice.length > 0) return { ok: false, detail: `${got}: ${twice.map(v => JSON.stringify(v)).join(", ")} listed more than once` };
+    if (value.length < min) return { ok: false, detail: `${got}: ${value.length} item${value.length === 1 ? "" : "s"}` };
+    return ok(value as K[]);
   });
 }
 
-/** A secret from `pulumi config set --secret`; only its presence can be checked up front. */
+/**
+ * A secret from `pulumi config set --path --secret <key> <value>`: read as a secret Output, and
+ * refused on dev and prod when it was stored in plain text.
+ */
 export function secret(c: { description: string; optional?: PerProfile<boolean> }): Field<pulumi.Output<string>> {
-  return { ...field<pulumi.Output<string>>("string", "a secret (pulumi config set --secret)", c, () => bad), secret: true };
+  return {
+    ...field<pulumi.Output<string>>("string", "a non-empty secret string", c, raw => (raw.length > 0 ? ok(pulumi.secret(raw)) : bad)),
+    secret: true,
+  };
 }
 
 // ---- value checks shared by the systems' schemas -------------------------------------------

@@ -135,7 +135,7 @@ export function checkEmbedding(e: HridaAiSettings["embedding"], k: (key: string)
   const hasKey = e.apiKey !== undefined;
   if (e.engine === "openai") {
     if (e.baseUrl === undefined) problems.push(`${k("embedding.baseUrl")} must be set when embedding.engine is "openai": the OpenAI-compatible endpoint, such as https://api.openai.com/v1 (got nothing)`);
-    if (!hasKey) problems.push(`${k("embedding.apiKey")} must be set with \`pulumi config set --secret hridaai.embedding.apiKey <value>\` when embedding.engine is "openai" (got nothing)`);
+    if (!hasKey) problems.push(`${k("embedding.apiKey")} must be set with \`pulumi config set --path --secret hridaai.embedding.apiKey <value>\` when embedding.engine is "openai" (got nothing)`);
   }
   if (e.engine === "ollama") {
     if (e.baseUrl === undefined) problems.push(`${k("embedding.baseUrl")} must be set when embedding.engine is "ollama": the Ollama server, such as http://ollama.ai.svc:11434 (got nothing)`);

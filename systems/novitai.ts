@@ -38,7 +38,7 @@ export const novitaiSchema = {
       default: { local: "scailabs/novitai:latest", dev: "scailabs/novitai:latest", prod: undefined },
     }),
     apiKey: secret({
-      description: "NOVITA_API_KEY (`pulumi config set --secret novitai.apiKey ...`). Required; on local only, a random stand-in when unset.",
+      description: "NOVITA_API_KEY (`pulumi config set --path --secret novitai.apiKey ...`). Required; on local only, a random stand-in when unset.",
       optional: perProfile(true, false, false),
     }),
     port: integer({ description: "Port the API listens on (PORT); the seed does not name it.", min: 1024, max: 65535, default: 3000 }),

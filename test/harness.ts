@@ -228,14 +228,24 @@ export function output<T>(o: pulumi.Input<T>): Promise<T> {
   return new Promise(resolve => pulumi.output(o).apply(v => { resolve(v as T); return v; }));
 }
 
-/** A stack file's config as Pulumi hands it to the program: strings, arrays as JSON. */
+/**
+ * A stack file's config as paths, the way `pulumi config set --path` names them
+ * (`scaidrive.api.replicas`): leaves as text, lists as JSON. `mapConfigSource` rebuilds the
+ * structured values, so a test overrides one nested value by its path.
+ */
 export function stackConfig(stack: string): Record<string, string> {
   const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
   const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
+  const put = (key: string, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) put(`${key}.${k}`, x);
+    } else {
+      out[key] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+  };
   for (const [k, v] of Object.entries(doc.config ?? {})) {
-    const key = k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k;
-    out[key] = typeof v === "string" ? v : JSON.stringify(v);
+    if (k.startsWith(`${PROJECT}:`)) put(k.slice(PROJECT.length + 1), v);
   }
   return out;
 }

@@ -2,10 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { UNSET_MARKERS, mapConfigSource } from "../../stacks/config-source";
-import { ConfigError, allConfigKeys, loadEnvironment } from "../../stacks/environment";
+import { mapConfigSource } from "../../stacks/config-source";
+import { ConfigError, allConfigKeys, loadEnvironment, stackSchema } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
-import { PULUMI_YAML, README, configBlock, sharedDefault, withTable } from "../../stacks/config-sync";
+import { CONFIG_DOC, PULUMI_YAML, configBlock, sharedDefault, withTable } from "../../stacks/config-sync";
+import { isField } from "../../stacks/schema";
 import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */
@@ -59,56 +60,39 @@ describe("stack config: profiles and defaults", () => {
   });
 });
 
-describe("stack config: Pulumi.yaml declares every key the code reads", () => {
-  const declared = (yaml.load(fs.readFileSync(PULUMI_YAML, "utf8")) as { config: Record<string, { type?: string; default?: unknown }> }).config;
-  /** A Pulumi.yaml default as the engine hands it to the program: strings as they are, the rest as JSON. */
-  const raw = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+describe("stack config: Pulumi.yaml declares what the engine can enforce", () => {
+  const declared = (yaml.load(fs.readFileSync(PULUMI_YAML, "utf8")) as { config: Record<string, { type?: string; description?: string; default?: unknown; secret?: boolean }> }).config;
 
-  it("the config: block has exactly the code's keys, with the same types (untyped only where no empty value exists)", () => {
-    const fromCode = Object.fromEntries(allConfigKeys().map(([k, f]) => [k, f.type]));
-    const fromYaml = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.type ?? "(untyped)"]));
-    for (const [key, f] of allConfigKeys()) {
-      if (fromYaml[key] !== "(untyped)") continue;
-      assert.ok(["integer", "boolean"].includes(f.type) && sharedDefault(f) === undefined, `${key} is untyped but could be typed`);
-      fromYaml[key] = f.type;
+  it("each area and system is an object defaulting to the empty mapping; a scalar only with the default every profile shares", () => {
+    const schema = stackSchema();
+    for (const [key, node] of Object.entries(schema)) {
+      const d = declared[key];
+      if (!isField(node)) assert.deepStrictEqual(d, { type: "object", description: d?.description, default: {} }, key);
+      else if (sharedDefault(node) === undefined) assert.strictEqual(d, undefined, `${key} is declared with a default the profiles do not share`);
+      else assert.deepStrictEqual([d.type, d.default], [node.type, sharedDefault(node)], key);
     }
-    assert.deepStrictEqual(fromYaml, fromCode);
+    assert.deepStrictEqual(Object.keys(declared).filter(k => !(k in schema)), []);
   });
 
-  it("every key carries a default, so the engine demands none the code defaults (it requires each declared key without one)", () => {
-    const without = Object.entries(declared).filter(([, v]) => !("default" in v) && !("value" in v)).map(([k]) => k);
-    assert.deepStrictEqual(without, []);
-  });
-
-  it("a shared default in Pulumi.yaml is the code's; every other key defaults to an unset marker", () => {
-    for (const [key, f] of allConfigKeys()) {
-      const given = (declared[key] as { default: unknown }).default;
-      const shared = sharedDefault(f);
-      if (shared !== undefined) assert.deepStrictEqual(given, shared, key);
-      else assert.ok(UNSET_MARKERS.includes(raw(given)), `${key} defaults to ${JSON.stringify(given)}`);
+  it("no fake defaults: no empty string or empty list stands in for 'not set', and nothing is declared secret", () => {
+    for (const [key, d] of Object.entries(declared)) {
+      assert.ok(d.default !== "" && !(Array.isArray(d.default) && d.default.length === 0), `${key} defaults to ${JSON.stringify(d.default)}`);
+      assert.ok(!d.secret, key);
     }
   });
 
   it("the engine's view (stack file plus Pulumi.yaml defaults) loads to the same environment as the stack file alone", () => {
     const show = (env: unknown) => JSON.stringify(env, (_k, v) => (pulumi.Output.isInstance(v) ? "<output>" : v));
     for (const stack of ["local", "dev", "prod"]) {
-      const secrets = exampleSecrets(stack);
       const file = stackConfig(stack);
       const injected: Record<string, string> = {};
-      for (const [key, v] of Object.entries(declared) as Array<[string, { default: unknown }]>) {
-        if (key in file || key in secrets) continue;
-        injected[key] = raw(v.default);
+      for (const [key, v] of Object.entries(declared)) {
+        if (Object.keys(file).some(k => k === key || k.startsWith(`${key}.`))) continue;
+        injected[key] = typeof v.default === "string" ? v.default : JSON.stringify(v.default);
       }
-      const engineView = loadEnvironment(mapConfigSource(PROJECT, stack, { ...injected, ...file }, secrets));
+      const engineView = loadEnvironment(mapConfigSource(PROJECT, stack, { ...injected, ...file }, exampleSecrets(stack)));
       assert.strictEqual(show(engineView), show(loadEnvironment(stackSource(stack))), `stack ${stack}`);
     }
-  });
-
-  it("an empty value reads as unset: the profile's default applies", () => {
-    const env = loadEnvironment(stackSource("prod", { "scaidrive.api.replicas": "", namespace: "", "scaidrive.workers.queues": "[]" }));
-    assert.strictEqual(env.systems.scaidrive?.api.replicas, 3);
-    assert.strictEqual(env.namespace, "scai-prod");
-    assert.deepStrictEqual(env.systems.scaidrive?.workers.queues, ["high", "medium", "low"]);
   });
 
   it("the block is byte-for-byte what `npm run config:sync` writes", () => {
@@ -116,17 +100,10 @@ describe("stack config: Pulumi.yaml declares every key the code reads", () => {
     assert.strictEqual(text.slice(text.indexOf("config:\n")), configBlock());
   });
 
-  it("the README's config reference is the one `npm run config:sync` writes", () => {
-    const readme = fs.readFileSync(README, "utf8");
-    assert.strictEqual(readme, withTable(readme));
-  });
-
-  it("every committed stack file sets only declared keys", () => {
-    for (const stack of ["local", "dev", "prod"]) {
-      for (const key of Object.keys(stackConfig(stack))) {
-        assert.ok(key in declared, `Pulumi.${stack}.yaml sets undeclared key ${key}`);
-      }
-    }
+  it("docs/configuration.md's reference is the one `npm run config:sync` writes, with every key", () => {
+    const doc = fs.readFileSync(CONFIG_DOC, "utf8");
+    assert.strictEqual(doc, withTable(doc));
+    for (const [key] of allConfigKeys()) assert.ok(doc.includes(`| \`${key}\` |`), key);
   });
 });
 
@@ -145,11 +122,13 @@ describe("stack config: bad input fails early with one clear message", () => {
     ["a word for a number", "dev", { "scaidrive.api.replicas": "three" },
       'scai-platform:scaidrive.api.replicas must be an integer >= 1 (got "three")'],
     ["zero replicas", "dev", { "scaidrive.api.replicas": "0" },
-      'scai-platform:scaidrive.api.replicas must be an integer >= 1 (got "0")'],
+      "scai-platform:scaidrive.api.replicas must be an integer >= 1 (got 0)"],
     ["an unknown system", "dev", { systems: '["scaidrive","scaimail"]' },
-      'scai-platform:systems must be a JSON array of "scaidrive"'],
-    ["systems not given as a JSON array", "dev", { systems: "scaidrive" },
-      'scai-platform:systems must be a JSON array of "scaidrive"'],
+      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got [scaidrive, scaimail]: "scaimail" is not one of them)'],
+    ["two unknown systems", "dev", { systems: '["scaimail","scaidrive","scaichat"]' },
+      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got [scaimail, scaidrive, scaichat]: "scaimail", "scaichat" are not among them)'],
+    ["systems not given as a list", "dev", { systems: "scaidrive" },
+      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got "scaidrive", a single value, not a list)'],
     ["a malformed domain", "dev", { domain: "not a domain" },
       'scai-platform:domain must be a DNS hostname such as drive.example.com (got "not a domain")'],
     ["ScaiKey over plain http", "dev", { "scaikey.url": "http://scaikey.example.com" },
@@ -169,7 +148,7 @@ describe("stack config: bad input fails early with one clear message", () => {
     ["managed data services with neither a cluster stack nor the VPC", "dev", { "kubernetes.clusterStack": UNSET, ...EXPLICIT_NETWORK, "aws.vpcId": UNSET },
       "scai-platform:aws.vpcId must be a VPC id such as vpc-0123456789abcdef0 when dataServices is \"aws\" and no kubernetes.clusterStack provides it (got nothing)"],
     ["one private subnet", "dev", { "aws.privateSubnetIds": '["subnet-0123456789abcdef0"]' },
-      "scai-platform:aws.privateSubnetIds must be a JSON array of subnet ids such as subnet-0123456789abcdef0 with at least 2 items"],
+      "scai-platform:aws.privateSubnetIds must be a list of subnet ids such as subnet-0123456789abcdef0 with at least 2 items, without duplicates (got [subnet-0123456789abcdef0]: 1 item)"],
     ["a region that is not one", "dev", { "aws.region": "europe" },
       'scai-platform:aws.region must be an AWS region such as eu-west-1 (got "europe")'],
     ["replication into the same region", "prod", { "aws.region": "eu-central-1" },
@@ -179,7 +158,7 @@ describe("stack config: bad input fails early with one clear message", () => {
     ["a malformed VPC CIDR", "dev", { "aws.vpcCidr": "10.0.0.0/33" },
       'scai-platform:aws.vpcCidr must be an IPv4 CIDR such as 10.0.0.0/16 (got "10.0.0.0/33")'],
     ["a queue listed twice", "dev", { "scaidrive.workers.queues": '["high","high"]' },
-      "scai-platform:scaidrive.workers.queues must be a JSON array of DNS labels with at least 1 item, without duplicates"],
+      'scai-platform:scaidrive.workers.queues must be a list of DNS labels with at least 1 item, without duplicates (got [high, high]: "high" listed more than once)'],
     ["HPA max below min", "dev", { "scaidrive.api.maxReplicas": "2" },
       "scai-platform:scaidrive.api.maxReplicas must be >= api.minReplicas (3) (got 2)"],
     ["the Prometheus scaler without a server", "dev", { "scaidrive.workers.scaler": "prometheus" },

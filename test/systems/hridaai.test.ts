@@ -179,7 +179,7 @@ describe("HridaAI embeddings: a configured engine that can embed", () => {
       const problems = problemsOf(stack, { "hridaai.embedding.engine": "openai" });
       assert.deepStrictEqual(problems, [
         'scai-platform:hridaai.embedding.baseUrl must be set when embedding.engine is "openai": the OpenAI-compatible endpoint, such as https://api.openai.com/v1 (got nothing)',
-        'scai-platform:hridaai.embedding.apiKey must be set with `pulumi config set --secret hridaai.embedding.apiKey <value>` when embedding.engine is "openai" (got nothing)',
+        'scai-platform:hridaai.embedding.apiKey must be set with `pulumi config set --path --secret hridaai.embedding.apiKey <value>` when embedding.engine is "openai" (got nothing)',
       ], stack);
     }
     // One without the other is as broken as neither.

@@ -88,7 +88,7 @@ describe("Novitai's NOVITA_API_KEY", () => {
         }))));
         registered = resources.length;
       }, (e: ConfigError) => e instanceof ConfigError && e.problems.length === 1
-        && e.problems[0] === "scai-platform:novitai.apiKey must be set with `pulumi config set --secret novitai.apiKey <value>` (got nothing)");
+        && e.problems[0] === "scai-platform:novitai.apiKey must be set with `pulumi config set --path --secret novitai.apiKey <value>` (got nothing)");
       assert.strictEqual(registered, -1);
     }
   });

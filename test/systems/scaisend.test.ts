@@ -263,8 +263,8 @@ describe("ScaiSend config errors", () => {
     for (const stack of ["dev", "prod"]) {
       const problems = configProblems(stack, {}, { "novitai.apiKey": "k" });
       assert.deepStrictEqual(problems, [
-        "scai-platform:scaisend.scaikey.clientSecret must be set with `pulumi config set --secret scaisend.scaikey.clientSecret <value>` (got nothing)",
-        "scai-platform:scaisend.scaikey.webhookSecret must be set with `pulumi config set --secret scaisend.scaikey.webhookSecret <value>` (got nothing)",
+        "scai-platform:scaisend.scaikey.clientSecret must be set with `pulumi config set --path --secret scaisend.scaikey.clientSecret <value>` (got nothing)",
+        "scai-platform:scaisend.scaikey.webhookSecret must be set with `pulumi config set --path --secret scaisend.scaikey.webhookSecret <value>` (got nothing)",
       ]);
     }
   });
@@ -314,7 +314,7 @@ describe("ScaiSend config errors", () => {
       "scai-platform:scaisend.smtp.inboundIps must list the SMTP inbound host's addresses when abuseDomain is set: its MX points there (got [])",
     ]);
     assert.deepStrictEqual(configProblems("dev", { "scaisend.smtp.outboundIps": '["203.0.113.999"]' }), [
-      "scai-platform:scaisend.smtp.outboundIps must be a JSON array of IPv4 or IPv6 addresses, without duplicates (got \"[\\\"203.0.113.999\\\"]\")",
+      'scai-platform:scaisend.smtp.outboundIps must be a list of IPv4 or IPv6 addresses, without duplicates (got [203.0.113.999]: "203.0.113.999" is not one of them)',
     ]);
   });
 
