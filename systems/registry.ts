@@ -57,12 +57,14 @@ export interface SystemOutputs {
   bucket?: pulumi.Output<string>;
   /** The bucket's ARN, where the data plane is AWS (in-cluster MinIO has none). */
   bucketArn?: pulumi.Output<string>;
+  /** Systems of the same environment this one is wired to (systems/links.ts), with the address it uses. */
+  links?: Record<string, pulumi.Output<string>>;
 }
 
 /** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
 function contractOf(d: SystemOutputs): SystemOutputs {
-  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn } = d;
-  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn };
+  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links } = d;
+  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
 }
 

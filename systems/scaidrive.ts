@@ -18,6 +18,7 @@ import {
   memory, oneOf, text,
 } from "../stacks/schema";
 import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
+import { ResolvedLink, linksOf } from "./links";
 
 export const SCAIDRIVE = "scaidrive";
 
@@ -55,7 +56,10 @@ export const scaidriveSchema = {
       optional: true,
     }),
     weaviateUrl: httpUrl({ description: "SCAIDRIVE_WEAVIATE_URL; enables semantic search.", optional: true }),
-    scaisendUrl: httpUrl({ description: "SCAIDRIVE_SCAISEND_URL; enables email notifications.", optional: true }),
+    scaisendUrl: httpUrl({
+      description: "SCAIDRIVE_SCAISEND_URL; enables email notifications. Default: ScaiSend's in-cluster API when ScaiSend is deployed in the same environment, else unset. Set it to use another ScaiSend.",
+      optional: true,
+    }),
     scaikeyClientId: text({ description: "SCAIDRIVE_SCAIKEY_CLIENT_ID.", default: "scaidrive" }),
     jwtIssuer: httpsUrl({ description: "SCAIDRIVE_JWT_ISSUER (iss of ScaiKey tokens). Default: scaikey.url.", optional: true }),
     database: {
@@ -130,9 +134,16 @@ export class ScaiDrive extends pulumi.ComponentResource {
   public readonly bucketArn?: pulumi.Output<string>;
   public readonly databaseHost: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
+  /** The other systems of the environment it is wired to, and the address it uses for each. */
+  public readonly links: Record<string, pulumi.Output<string>>;
 
   constructor(ctx: SystemContext, s: ScaiDriveSettings) {
     super("scai:system:ScaiDrive", SCAIDRIVE, {}, ctx.opts);
+    // ScaiSend beside it (unless scaisendUrl points elsewhere): its address, label and egress.
+    const links: ResolvedLink[] = linksOf(SCAIDRIVE, Object.keys(ctx.env.systems), ctx.naming, ctx.namespace,
+      key => (s as unknown as Record<string, unknown>)[key] !== undefined);
+    this.links = Object.fromEntries(links.map(l => [l.to, l.url]));
+    const linkEnv = Object.fromEntries(links.map(l => [l.env, l.url]));
     const img = ctx.images.resolve(SCAIDRIVE, s.image, this);
     const { naming, env } = ctx;
     const ns = ctx.namespace;
@@ -192,7 +203,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       SCAIDRIVE_SCAIKEY_CLIENT_ID: s.scaikeyClientId,
       SCAIDRIVE_JWT_ISSUER: s.jwtIssuer ?? env.scaikeyUrl,
       SCAIDRIVE_WEAVIATE_URL: s.weaviateUrl,
-      SCAIDRIVE_SCAISEND_URL: s.scaisendUrl,
+      SCAIDRIVE_SCAISEND_URL: s.scaisendUrl ?? linkEnv.SCAIDRIVE_SCAISEND_URL,
       SCAIDRIVE_SECRET_KEY: secret.ref("SCAIDRIVE_SECRET_KEY"),
       SCAIDRIVE_ENCRYPTION_KEY: secret.ref("SCAIDRIVE_ENCRYPTION_KEY"),
       SCAIDRIVE_CORS_ORIGINS: s.corsOrigins,
@@ -218,7 +229,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
 
     // Pods start after the migration succeeded and their own data services are ready.
     const after = { parent: this, dependsOn: [migration, secret, ...redis.ready, ...bucket.ready] };
-    const uses = [db.access, redis.access, bucket.access];
+    const uses = [db.access, redis.access, bucket.access, ...links.map(l => l.access)];
     const irsa = bucket.serviceAccountAnnotations;
     const probes: Probes = {
       liveness: { kind: "http", path: SCAIDRIVE_SEED.probes.liveness, port: "http" },
@@ -319,6 +330,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       bucket: this.bucket,
       databaseHost: this.databaseHost,
       redisHost: this.redisHost,
+      links: this.links,
     });
   }
 }

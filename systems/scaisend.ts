@@ -16,7 +16,7 @@ import { ReverseDns } from "../components/dns/reverse-dns";
 import { AppSecret } from "../components/k8s/app-secret";
 import { DatabaseDumpJob } from "../components/k8s/database-dump-job";
 import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
-import { internetEgress } from "../components/k8s/network";
+import { clientLabel, internetEgress } from "../components/k8s/network";
 import { OneShotJob } from "../components/k8s/one-shot-job";
 import { EnvValue, envVars } from "../components/k8s/pod-spec";
 import { WebIngress } from "../components/k8s/web-ingress";
@@ -344,7 +344,9 @@ export class ScaiSend extends pulumi.ComponentResource {
       env: env_,
       minAvailable: SCAISEND_SEED.pdbMinAvailable,
       uses,
-      allowFrom: [ingressControllerPeer(env)],
+      // Browsers and ScaiKey's webhooks through the ingress controller; the environment's other
+      // systems that send mail through ScaiSend (systems/links.ts) wear its client label.
+      allowFrom: [ingressControllerPeer(env), { podSelector: { matchLabels: clientLabel(roles.api) } }],
       allowEgress: [scaikeyEgress],
       serviceAccountAnnotations: irsa,
     }, after);

@@ -176,9 +176,8 @@ describe("ScaiDrive (seed 000) on dev", () => {
     assert.strictEqual(env.SCAIDRIVE_CORS_ORIGINS, "*");
   });
 
-  it("SCAIDRIVE_WEAVIATE_URL and SCAIDRIVE_SCAISEND_URL are set only when configured", async () => {
+  it("SCAIDRIVE_WEAVIATE_URL is set only when configured; a configured SCAIDRIVE_SCAISEND_URL replaces the in-cluster link", async () => {
     assert.strictEqual(envOf(container(api)).SCAIDRIVE_WEAVIATE_URL, undefined);
-    assert.strictEqual(envOf(container(api)).SCAIDRIVE_SCAISEND_URL, undefined);
     const { resources: r } = await evaluateStack("dev", {
       "scaidrive.weaviateUrl": "http://weaviate:8080",
       "scaidrive.scaisendUrl": "https://send.example.com",
@@ -188,6 +187,9 @@ describe("ScaiDrive (seed 000) on dev", () => {
     assert.strictEqual(envOf(container(d)).SCAIDRIVE_SCAISEND_URL, "https://send.example.com");
     const egress = named(r, "NetworkPolicy", "scaidrive-api").spec.egress;
     assert.ok(egress.some((e: any) => e.ports[0].port === 8080 && e.to[0].namespaceSelector), "no egress to in-cluster Weaviate");
+    // Pointed elsewhere: no link to this environment's ScaiSend, no label, no egress to its pods.
+    assert.ok(!egress.some((e: any) => e.to[0].podSelector?.matchLabels?.["app.kubernetes.io/name"] === "scaisend"));
+    assert.strictEqual(d.spec.template.metadata.labels["access.scai.dev/scaisend-api"], undefined);
   });
 
   it("SCAIDRIVE_CORS_ORIGINS is unset on prod unless configured", async () => {
@@ -225,9 +227,9 @@ describe("ScaiDrive (seed 000) on dev", () => {
   it("workers accept no inbound traffic and reach only their data services (inside the VPC) and HTTPS", () => {
     const np = named(resources, "NetworkPolicy", "scaidrive-worker-high");
     assert.deepStrictEqual(np.spec.ingress, []);
-    const rules = np.spec.egress.map((e: any) => `${e.to[0].ipBlock.cidr}:${e.ports.map((p: any) => p.port).join(",")}`).sort();
-    // MariaDB and Redis in the cluster's VPC; S3 and ScaiKey over HTTPS.
-    assert.deepStrictEqual(rules, ["0.0.0.0/0:443", "0.0.0.0/0:443", "10.40.0.0/16:3306", "10.40.0.0/16:6379"]);
+    const rules = np.spec.egress.map((e: any) => `${e.to[0].ipBlock?.cidr ?? e.to[0].podSelector.matchLabels["app.kubernetes.io/name"]}:${e.ports.map((p: any) => p.port).join(",")}`).sort();
+    // MariaDB and Redis in the cluster's VPC; S3 and ScaiKey over HTTPS; the environment's ScaiSend for mail.
+    assert.deepStrictEqual(rules, ["0.0.0.0/0:443", "0.0.0.0/0:443", "10.40.0.0/16:3306", "10.40.0.0/16:6379", "scaisend:8000"]);
   });
 
   it("the api and worker ServiceAccounts carry the IRSA role of the files bucket", () => {
@@ -259,5 +261,49 @@ describe("ScaiDrive's bucket lifecycle on the in-cluster store (local)", () => {
   it("noncurrent versions expire after 30 days", () => {
     const rule = lifecycle.Rules.find((r: any) => r.NoncurrentVersionExpiration);
     assert.deepStrictEqual(rule.NoncurrentVersionExpiration, { NoncurrentDays: 30 });
+  });
+});
+
+describe("ScaiDrive wired to the environment's ScaiSend", () => {
+  const SEND = "http://scaisend-api.scai-dev.svc.cluster.local:8000";
+  const toScaiSend = (np: any) => np.spec.egress.filter((e: any) => e.to[0].podSelector?.matchLabels?.["app.kubernetes.io/name"] === "scaisend");
+  let resources: Captured[];
+  let outputs: any;
+  before(async () => { ({ resources, outputs } = await evaluateStack("dev")); });
+
+  it("api and every worker get ScaiSend's in-cluster API as SCAIDRIVE_SCAISEND_URL, wear its client label and may reach its pods on 8000", () => {
+    for (const role of ["scaidrive-api", ...QUEUES.map(q => `scaidrive-worker-${q}`)]) {
+      const d = named(resources, "Deployment", role);
+      assert.strictEqual(envOf(container(d)).SCAIDRIVE_SCAISEND_URL, SEND, role);
+      assert.strictEqual(d.spec.template.metadata.labels["access.scai.dev/scaisend-api"], "true", role);
+      assert.deepStrictEqual(toScaiSend(named(resources, "NetworkPolicy", role)), [{
+        to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "scaisend", "app.kubernetes.io/component": "api", "app.kubernetes.io/instance": "scaisend-dev" } } }],
+        ports: [{ protocol: "TCP", port: 8000 }],
+      }], role);
+    }
+  });
+
+  it("ScaiSend's API admits pods wearing its client label on its port, and the address is its Service", () => {
+    const np = named(resources, "NetworkPolicy", "scaisend-api").spec;
+    assert.ok(np.ingress[0].from.some((f: any) => f.podSelector?.matchLabels?.["access.scai.dev/scaisend-api"] === "true"));
+    assert.deepStrictEqual(np.ingress[0].ports, [{ protocol: "TCP", port: "http" }]);
+    const svc = named(resources, "Service", "scaisend-api");
+    assert.deepStrictEqual(svc.spec.ports.map((p: any) => p.port), [8000]);
+    assert.ok(selects(svc.spec.selector, named(resources, "Deployment", "scaisend-api").spec.template.metadata.labels));
+  });
+
+  it("the outputs contract lists the link, with the address ScaiDrive uses", async () => {
+    const links = await new Promise(resolve => (outputs.systems.scaidrive.links.scaisend as any).apply((v: string) => { resolve(v); return v; }));
+    assert.strictEqual(links, SEND);
+    assert.strictEqual(outputs.systems.scaisend.links, undefined);
+  });
+
+  it("without ScaiSend in the environment there is no link, no variable, no label", async () => {
+    const { resources: r, outputs: o } = await evaluateStack("dev", { systems: '["scaidrive"]' });
+    const api = named(r, "Deployment", "scaidrive-api");
+    assert.strictEqual(envOf(container(api)).SCAIDRIVE_SCAISEND_URL, undefined);
+    assert.strictEqual(api.spec.template.metadata.labels["access.scai.dev/scaisend-api"], undefined);
+    assert.deepStrictEqual(toScaiSend(named(r, "NetworkPolicy", "scaidrive-api")), []);
+    assert.deepStrictEqual(o.systems.scaidrive!.links, {});
   });
 });

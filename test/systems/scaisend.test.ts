@@ -122,10 +122,13 @@ describe("ScaiSend (seed 001) on dev", () => {
     assert.strictEqual(container(smtp).securityContext.runAsNonRoot, true);
   });
 
-  it("NetworkPolicies: api from the ingress controller only, smtp from the internet on its port and out on 25, worker takes nothing in", () => {
+  it("NetworkPolicies: api from the ingress controller and linked systems only, smtp from the internet on its port and out on 25, worker takes nothing in", () => {
     const apiNp = named(resources, "NetworkPolicy", "scaisend-api").spec;
     assert.deepStrictEqual(apiNp.ingress, [{
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+      from: [
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+        { podSelector: { matchLabels: { "access.scai.dev/scaisend-api": "true" } } },
+      ],
       ports: [{ protocol: "TCP", port: "http" }],
     }]);
     const smtpNp = named(resources, "NetworkPolicy", "scaisend-smtp").spec;
@@ -369,7 +372,7 @@ describe("ScaiSend's first run: the initial sync from ScaiKey", () => {
     const job = syncCaptured(dev)[0];
     assert.strictEqual(job.name, job.inputs.metadata.name, "the resource name carries the revision, so one run is one resource");
     for (const overrides of [
-      { "scaikey.url": "https://scaikey-2.dev.scai.example.com" },
+      { "scaikey.url": "https://scaikey-2.dev.scai.example.com" } as Record<string, string>,
       { "scaisend.scaikey.clientId": "scaisend-dev" },
       { "scaisend.scaikey.syncRevision": "2" },
     ]) {
