@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a Pulumi engine from published Go modules, for machines that reach only package registries
-# (README, "Installing the engine"). Where the internet is reachable, the official installer (or the
+# (.ci/README.md). Where the internet is reachable, the official installer (or the
 # driver's PulumiCommand.install) is the normal path; this is the fallback.
 #
 # What the Go module proxy serves decides the versions (measured 2026-11-25):

@@ -263,7 +263,7 @@ export function classifyFailure(command: Command, stack: string, text: string): 
 
 export const ENGINE_HINT =
   "Install the Pulumi CLI with the official installer (curl -fsSL https://get.pulumi.com | sh), " +
-  "or, where only package registries are reachable, see README.md \"Installing the engine\" (what the Go module proxy serves).";
+  "or, where only package registries are reachable, see docs/operations.md, \"The engine\" (building it from published Go modules: .ci/README.md).";
 
 /** Where PulumiCommand.install fetches the official installer from. */
 export const INSTALL_SCRIPT_URL = "https://get.pulumi.com/install.sh";
@@ -451,7 +451,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput): Promi
   const stackFilePath = path.join(root, `Pulumi.${args.stack}.yaml`);
   const stackFile = fs.existsSync(stackFilePath) ? fs.readFileSync(stackFilePath, "utf8") : undefined;
   if (stackFile === undefined) {
-    throw new DriverError(`no stack config ${path.relative(process.cwd(), stackFilePath) || stackFilePath}: create it (see the README's configuration reference; Pulumi.local.yaml is the smallest example)`, EXIT.noStack);
+    throw new DriverError(`no stack config ${path.relative(process.cwd(), stackFilePath) || stackFilePath}: create it (docs/configuration.md lists every key; Pulumi.local.yaml is the smallest example)`, EXIT.noStack);
   }
   const envVars = engineEnv(args.stack, process.env, stackFile, root);
   if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });

@@ -179,7 +179,7 @@ describe("the local stack on the real engine", function () {
     assert.ok(fs.existsSync(path.join(pack, "node_modules", "@pulumi", "policy")), "policy/node_modules missing: run bash .ci/policy-pack.sh first");
     const run = await driver("preview", "--stack", "local", "--policy-pack", pack);
     // The CLI starts a Node.js pack through the language host's RunPlugin, which the host built
-    // from sdk/v3 v3.68.0 lacks (README, "Installing the engine"): said, not counted as a pass.
+    // from sdk/v3 v3.68.0 lacks (.ci/README.md, "What could not be had"): said, not counted as a pass.
     if (/could not read plugin .*: not supported/.test(run.output)) {
       console.log("      skipped: this language host cannot run policy packs (RunPlugin: not supported)");
       this.skip();

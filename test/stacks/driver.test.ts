@@ -176,7 +176,7 @@ describe("driver failures and exit codes", () => {
     assert.strictEqual(classifyFailure("up", "local", "error: no changes were expected but changes were proposed").exitCode, EXIT.changes);
     const plugin = classifyFailure("up", "local", "error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v4.34.2 or on your $PATH, install the plugin using `pulumi plugin install resource kubernetes v4.34.2`");
     assert.strictEqual(plugin.exitCode, EXIT.noEngine);
-    assert.match(plugin.message, /Installing the engine/);
+    assert.match(plugin.message, /docs\/operations\.md, "The engine"/);
     assert.strictEqual(classifyFailure("outputs", "dev", "error: no stack named 'dev' found").exitCode, EXIT.noStack);
     assert.strictEqual(classifyFailure("up", "dev", "error: getting secrets manager: incorrect passphrase").exitCode, EXIT.secrets);
   });
@@ -205,7 +205,7 @@ describe("driver failures and exit codes", () => {
     assert.strictEqual(code, EXIT.noEngine);
     assert.match(printed, new RegExp(`no usable Pulumi CLI \\(looked in ${tmp}/versions/${pinnedPulumiVersion()}/bin, ${tmp}/bin, then PATH`));
     assert.match(printed, /get\.pulumi\.com/);
-    assert.match(printed, /Installing the engine/);
+    assert.match(printed, /docs\/operations\.md, "The engine"/);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
