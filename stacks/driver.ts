@@ -13,6 +13,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
 import { QuietOutput, plaintextNote } from "./quiet-output";
 import { Allowance, GuardVerdict, PlannedStep, formatAllowed, formatRefusal, judgePlan } from "./plan-guard";
@@ -427,8 +428,17 @@ function buildEngine(root: string, why: string): boolean {
 
 /** A plain top-level value of this project's config in a stack file, or undefined. */
 function stackSetting(stackFile: string | undefined, key: string): string | undefined {
-  const line = new RegExp(`^\\s+scai-platform:${key.replace(/\./g, "\\.")}:\\s*["']?([^"'\\s#]+)`, "m");
-  return stackFile?.match(line)?.[1];
+  // A nested key is a path into the structured value (`scai-platform:dns: {zoneId: ...}`); the
+  // program refuses malformed or unknown config itself, so a file that does not parse reads as unset.
+  let v: unknown;
+  try {
+    v = ((yaml.load(stackFile ?? "") ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  } catch {
+    return undefined;
+  }
+  const [top, ...rest] = key.split(".");
+  for (const k of [`scai-platform:${top}`, ...rest]) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  return v === undefined || v === null || typeof v === "object" ? undefined : String(v);
 }
 
 /**

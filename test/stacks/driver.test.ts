@@ -224,7 +224,7 @@ describe("driver plugins", () => {
     const names = (stack: string, file: string) => requiredPlugins(stack, file).map(p => p.name);
     assert.deepStrictEqual(names("sandbox", "config:\n  scai-platform:profile: local\n"), ["kubernetes", "random"]);
     assert.deepStrictEqual(names("local", "config:\n  scai-platform:dataServices: aws\n"), ["kubernetes", "random", "aws", "docker"]);
-    assert.deepStrictEqual(names("local", 'config:\n  scai-platform:dns.zoneId: "Z0123456789"\n'), ["kubernetes", "random", "aws", "docker"]);
+    assert.deepStrictEqual(names("local", 'config:\n  scai-platform:dns:\n    zoneId: "Z0123456789"\n'), ["kubernetes", "random", "aws", "docker"]);
     assert.deepStrictEqual(names("staging", "config:\n  scai-platform:dataServices: in-cluster\n"), ["kubernetes", "random", "aws", "docker"]);
     assert.deepStrictEqual(names("local", fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")), ["kubernetes", "random"]);
   });
