@@ -6,8 +6,10 @@
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { ContainerImage } from "../components/aws/container-image";
 import { EncryptionKey } from "../components/aws/encryption-key";
+import { BUCKET_SUFFIX_LENGTH } from "../components/aws/object-bucket";
 import { AwsDataPlane, ClusterNetwork, SYSTEM_TAG } from "../components/data/aws-data-plane";
 import { Naming } from "../components/naming";
 import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
@@ -79,6 +81,14 @@ export function imageTag(ref: string): string | undefined {
   return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
 }
 
+/**
+ * The environment's random bucket-name suffix: generated once, kept in the state, the same for
+ * every bucket of the stack (and its replicas).
+ */
+export function bucketNameSuffix(): pulumi.Output<string> {
+  return new random.RandomId("bucket-name-suffix", { byteLength: BUCKET_SUFFIX_LENGTH / 2 }).hex;
+}
+
 /** The managed data plane and the image source of an AWS environment. */
 export interface AwsServices {
   data: AwsDataPlane;
@@ -119,6 +129,7 @@ export function awsServices(
     redis: s.redis,
     noncurrentVersionDays: s.noncurrentVersionDays,
     staticBucketKeys: s.staticBucketKeys,
+    bucketNameSuffix: s.legacyBucketNames ? undefined : bucketNameSuffix(),
   });
   return { data, images: ecrImages(env, naming, primary, kmsKeyArn) };
 }

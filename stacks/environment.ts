@@ -217,6 +217,10 @@ export const platformSchema = {
       description: "Give apps static S3 access keys (an IAM user, keys in the app Secret) instead of IRSA alone. Only for clusters without an OIDC provider.",
       default: false,
     }),
+    legacyBucketNames: boolean({
+      description: "Keep bucket names without the environment's random suffix (scai-<stack>-<system>-<purpose>): only for stacks whose buckets were created before names got one, since S3 cannot rename a bucket (docs/aws.md).",
+      default: false,
+    }),
   },
   images: {
     build: list({
@@ -291,6 +295,8 @@ export interface AwsSettings {
   readonly redis: { readonly nodeType: string };
   readonly noncurrentVersionDays: number;
   readonly staticBucketKeys: boolean;
+  /** Bucket names without the random suffix (stacks created before it existed). */
+  readonly legacyBucketNames: boolean;
 }
 
 function awsProblems(p: Values<Omit<typeof platformSchema, "profile">>, project: string, profile: Profile): string[] {
@@ -323,6 +329,7 @@ function awsSettings(p: Values<Omit<typeof platformSchema, "profile">>): AwsSett
     redis: p.aws.redis,
     noncurrentVersionDays: p.aws.noncurrentVersionDays,
     staticBucketKeys: p.aws.staticBucketKeys,
+    legacyBucketNames: p.aws.legacyBucketNames,
   };
 }
 

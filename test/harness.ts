@@ -106,6 +106,19 @@ function mockState(type: string, name: string, inputs: any): { id: string; state
   if (type === "random:index/randomPassword:RandomPassword") {
     return { id: name, state: { ...inputs, result: mockSecret(inputs.length) } };
   }
+  if (type === "aws:rds/parameterGroup:ParameterGroup" && inputs.name === undefined) {
+    // What the provider makes of a namePrefix: the prefix and a unique, time-ordered id.
+    return { id: `${inputs.namePrefix}20261202000000000000000001`, state: { ...inputs, name: `${inputs.namePrefix}20261202000000000000000001` } };
+  }
+  if (type === "aws:elasticache/parameterGroup:ParameterGroup" && inputs.name === undefined) {
+    // Pulumi's auto-name: the resource name and a random suffix.
+    return { id: `${name}-a1b2c3d`, state: { ...inputs, name: `${name}-a1b2c3d` } };
+  }
+  if (type === "random:index/randomId:RandomId") {
+    // Deterministic per resource name, so evaluations (and the URN snapshots) are stable.
+    const hex = [...name].reduce((a, c) => (a * 33 + c.charCodeAt(0)) >>> 0, 5381).toString(16).padStart(8, "0").repeat(8).slice(0, 2 * inputs.byteLength);
+    return { id: name, state: { ...inputs, hex, b64Std: Buffer.from(hex, "hex").toString("base64") } };
+  }
   if (type === "pulumi:pulumi:StackReference") {
     // A cluster stack that exports its kubeconfig as a secret, named after the stack it stands for,
     // and the network facts of the cluster contract (README, "Cluster stack contract").

@@ -8,6 +8,12 @@ import { nodeOnlySecurityGroup } from "./node-only-security-group";
 type Input<T> = pulumi.Input<T>;
 
 const REDIS_PORT = 6379;
+/** Redis OSS 7.1 and its parameter-group family (the upgrade path to Valkey is in docs/aws.md). */
+export const REDIS_VERSION = "7.1";
+export const REDIS_FAMILY = "redis7";
+/** Production's daily snapshot (UTC), clear of the weekly maintenance window. */
+export const SNAPSHOT_WINDOW = "02:00-03:00";
+export const MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
 
 export interface ManagedRedisArgs {
   /** Replication group ID and name prefix of its parts (from the naming helper). */
@@ -26,8 +32,10 @@ export interface ManagedRedisArgs {
   nodeType?: string;
   /** KMS key for encryption at rest. Default: the AWS-managed ElastiCache key. */
   kmsKeyArn?: Input<string>;
-  /** Changing it regenerates the auth token. */
+  /** Changing it regenerates the auth token; the old one is revoked (authTokenUpdateStrategy SET). */
   rotation: string;
+  /** Days of daily snapshots on production. Default: 7. */
+  snapshotRetentionDays?: number;
   tags?: Record<string, string>;
 }
 
@@ -58,18 +66,27 @@ export class ManagedRedis extends pulumi.ComponentResource {
       nodeSecurityGroupId: args.clientSecurityGroupId, port: REDIS_PORT, tags: args.tags,
     }, child);
     // The default group's volatile-lru would drop queued jobs under memory pressure.
+    // Auto-named (no `name`): a family change (redis7 -> valkey8) creates and attaches the new group
+    // before the old one, which AWS refuses to delete while attached, goes. Stacks that had the
+    // fixed name replace their group once, the same create-first way (docs/aws.md).
     const parameters = new aws.elasticache.ParameterGroup(name, {
-      name: args.replicationGroupId,
-      family: "redis7",
+      family: REDIS_FAMILY,
       parameters: [{ name: "maxmemory-policy", value: maxmemoryPolicy }],
       tags: args.tags,
+    }, child);
+
+    // A replacement deletes the group first (its id is fixed): a final snapshot keeps the queues,
+    // under a name regenerated with what forces a replacement (ElastiCache refuses a taken name).
+    const finalSnapshotSuffix = new random.RandomId(`${name}-final-snapshot`, {
+      byteLength: 4,
+      keepers: { replicationGroupId: args.replicationGroupId, kmsKeyId: args.kmsKeyArn ?? "aws/elasticache" },
     }, child);
 
     const group = new aws.elasticache.ReplicationGroup(name, {
       replicationGroupId: args.replicationGroupId,
       description: `${args.replicationGroupId}: queues and cache`,
       engine: "redis",
-      engineVersion: "7.1",
+      engineVersion: REDIS_VERSION,
       nodeType,
       port: REDIS_PORT,
       parameterGroupName: parameters.name,
@@ -80,12 +97,18 @@ export class ManagedRedis extends pulumi.ComponentResource {
       // AWS accepts an auth token only with in-transit encryption on.
       transitEncryptionEnabled: true,
       authToken: password.result,
+      // A rotated token replaces the old one at once (ROTATE would keep both valid): pods roll with
+      // the new Secret, and a leaked old token stops working.
+      authTokenUpdateStrategy: "SET",
       // Automatic failover and Multi-AZ need a replica to promote.
       numCacheClusters: args.production ? 2 : 1,
       automaticFailoverEnabled: args.production,
       multiAzEnabled: args.production,
-      // The seeds treat Redis as ephemeral, so there is nothing worth snapshotting.
-      snapshotRetentionLimit: 0,
+      // Queued jobs live here: production keeps daily snapshots, and every profile a final one.
+      snapshotRetentionLimit: args.production ? args.snapshotRetentionDays ?? 7 : 0,
+      snapshotWindow: args.production ? SNAPSHOT_WINDOW : undefined,
+      maintenanceWindow: args.production ? MAINTENANCE_WINDOW : undefined,
+      finalSnapshotIdentifier: pulumi.interpolate`${args.replicationGroupId}-final-${finalSnapshotSuffix.hex}`,
       autoMinorVersionUpgrade: true,
       // On production a modification waits for the maintenance window rather than disturb live traffic.
       applyImmediately: !args.production,

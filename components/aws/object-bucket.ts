@@ -6,8 +6,14 @@ import { childOptions } from "../options";
 type Input<T> = pulumi.Input<T>;
 
 export interface ObjectBucketArgs {
-  /** Physical bucket name (from the naming helper; S3 names are global). */
+  /** Readable part of the bucket name (from the naming helper; S3 names are global). */
   bucketName: string;
+  /**
+   * Appended as `<bucketName>-<nameSuffix>`: a random value of the environment (BUCKET_SUFFIX_LENGTH
+   * hex characters) so nobody can guess, and squat, the name before it is created. Default: none
+   * (stacks whose buckets predate it; docs/aws.md, "Bucket names").
+   */
+  nameSuffix?: Input<string>;
   /** What the system asked for: expiring and retained prefixes, multipart clean-up. */
   request: BucketRequest;
   /** Keep noncurrent object versions this many days. */
@@ -19,11 +25,24 @@ export interface ObjectBucketArgs {
    * KMS keys are regional: with `kmsKeyArn` set, the replica needs a key of its own region. Default: none.
    */
   replica?: { bucketName: string; provider: aws.Provider; kmsKeyArn?: Input<string> };
-  /** Refuse deletion (and keep the bucket if it leaves the program). Default: false. */
+  /**
+   * Refuse deletion in Pulumi (and keep the bucket if it leaves the program). Default: false.
+   * Unprotected buckets are not force-destroyed either: S3 refuses to delete one that holds objects.
+   */
   protect?: boolean;
   /** Tags on every AWS resource. Default: none. */
   tags?: Record<string, string>;
 }
+
+/** Characters of the random suffix of bucket names (4 random bytes, hex). */
+export const BUCKET_SUFFIX_LENGTH = 8;
+/** S3's limit on a bucket name. */
+export const BUCKET_NAME_MAX = 63;
+
+/** Storage class of replicated objects that are kept. */
+export const REPLICA_STORAGE_CLASS = "STANDARD_IA";
+/** STANDARD_IA bills every object for at least this many days. */
+export const IA_MINIMUM_DAYS = 30;
 
 /** Deny every request made without TLS, to anyone. */
 function tlsOnlyPolicy(arn: pulumi.Output<string>): pulumi.Output<string> {
@@ -59,7 +78,12 @@ export class ObjectBucket extends pulumi.ComponentResource {
     if (args.replica && args.kmsKeyArn !== undefined && args.replica.kmsKeyArn === undefined) {
       throw new Error(`bucket ${args.bucketName}: a KMS-encrypted bucket replicates only to a replica with a KMS key of its own region`);
     }
-    const { bucket, versioning } = this.hardenedBucket(name, args.bucketName, args.kmsKeyArn, args, protect, child);
+    const physical = (base: string): Input<string> => {
+      const length = base.length + (args.nameSuffix === undefined ? 0 : 1 + BUCKET_SUFFIX_LENGTH);
+      if (length > BUCKET_NAME_MAX) throw new Error(`bucket ${base}: the name would be ${length} characters with its suffix; S3 allows ${BUCKET_NAME_MAX}`);
+      return args.nameSuffix === undefined ? base : pulumi.interpolate`${base}-${args.nameSuffix}`;
+    };
+    const { bucket, versioning } = this.hardenedBucket(name, physical(args.bucketName), args.kmsKeyArn, args, protect, child);
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
 
@@ -67,7 +91,7 @@ export class ObjectBucket extends pulumi.ComponentResource {
 
     if (args.replica) {
       const inReplicaRegion = { ...child, provider: args.replica.provider };
-      const replica = this.hardenedBucket(`${name}-replica`, args.replica.bucketName, args.replica.kmsKeyArn, args, protect, inReplicaRegion);
+      const replica = this.hardenedBucket(`${name}-replica`, physical(args.replica.bucketName), args.replica.kmsKeyArn, args, protect, inReplicaRegion);
       // S3 does not replicate lifecycle expirations: without its own rules the replica would keep
       // every transient object (uploads/) forever.
       this.lifecycle(`${name}-replica`, replica.bucket.bucket, args, { ...inReplicaRegion, dependsOn: [replica.versioning] });
@@ -106,21 +130,34 @@ export class ObjectBucket extends pulumi.ComponentResource {
           ],
         }),
       }, child);
+      const destination = (storageClass: string) => ({
+        bucket: replica.bucket.arn,
+        storageClass,
+        ...(kms ? { encryptionConfiguration: { replicaKmsKeyId: kms.replica } } : {}),
+      });
       new aws.s3.BucketReplicationConfig(name, {
         bucket: bucket.bucket,
         role: role.arn,
         rules: [{
           id: "replicate-everything",
+          priority: 0,
           status: "Enabled",
           filter: {},
           deleteMarkerReplication: { status: "Enabled" },
           ...(kms ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } } : {}),
-          destination: {
-            bucket: replica.bucket.arn,
-            storageClass: "STANDARD_IA",
-            ...(kms ? { encryptionConfiguration: { replicaKmsKeyId: kms.replica } } : {}),
-          },
-        }],
+          destination: destination(REPLICA_STORAGE_CLASS),
+        },
+        // Objects that expire within days (uploads/) stay in STANDARD in the replica: STANDARD_IA
+        // bills 30 days for each. The higher priority wins where the filters overlap.
+        ...(args.request.expire ?? []).map((r, i) => ({
+          id: `replicate-${r.id}`,
+          priority: i + 1,
+          status: "Enabled",
+          filter: { prefix: r.prefix },
+          deleteMarkerReplication: { status: "Enabled" },
+          ...(kms ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } } : {}),
+          destination: destination(r.expireAfterDays < IA_MINIMUM_DAYS ? "STANDARD" : REPLICA_STORAGE_CLASS),
+        }))],
       }, { ...child, dependsOn: [versioning, replica.versioning] });
     }
 
@@ -149,6 +186,9 @@ export class ObjectBucket extends pulumi.ComponentResource {
           status: "Enabled",
           filter: { prefix: "" },
           noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+          // Once its noncurrent versions have expired, a delete marker is alone: remove it too, or
+          // listings slow down under thousands of markers that hide nothing.
+          expiration: { expiredObjectDeleteMarker: true },
         },
       ],
     }, opts);
@@ -156,12 +196,14 @@ export class ObjectBucket extends pulumi.ComponentResource {
 
   /** A bucket with versioning, default encryption, public access blocked, ACLs off and TLS only. */
   private hardenedBucket(
-    name: string, bucketName: string, kmsKeyArn: Input<string> | undefined, args: ObjectBucketArgs, protect: boolean,
+    name: string, bucketName: Input<string>, kmsKeyArn: Input<string> | undefined, args: ObjectBucketArgs, protect: boolean,
     opts: pulumi.CustomResourceOptions,
   ) {
     const bucket = new aws.s3.Bucket(name, {
       bucket: bucketName,
-      forceDestroy: !protect,
+      // Never empties itself on delete: a replacement or a destroy stops at a bucket with objects
+      // rather than lose them (docs/aws.md, "Replacements").
+      forceDestroy: false,
       tags: args.tags,
     }, { ...opts, protect, retainOnDelete: protect });
     const on = { ...opts, parent: this };

@@ -52,6 +52,8 @@ export interface AwsDataPlaneArgs {
   noncurrentVersionDays: number;
   /** Also hand apps static S3 keys (IAM user). Default: IRSA only. */
   staticBucketKeys?: boolean;
+  /** Random suffix of every bucket name (ObjectBucketArgs.nameSuffix). Default: none (legacy names). */
+  bucketNameSuffix?: Input<string>;
 }
 
 /** Tag naming the system a cloud resource belongs to (the environment is a provider default tag). */
@@ -118,6 +120,7 @@ export class AwsDataPlane implements DataPlane, SecretStore {
     const bucketName = this.a.naming.cloud(owner, request.purpose);
     const bucket = new ObjectBucket(bucketName, {
       bucketName,
+      nameSuffix: this.a.bucketNameSuffix,
       request,
       noncurrentVersionDays: this.a.noncurrentVersionDays,
       kmsKeyArn: this.a.kmsKeyArn,

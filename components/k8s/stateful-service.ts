@@ -71,6 +71,11 @@ export class StatefulService extends pulumi.ComponentResource {
       spec: {
         serviceName: svc.metadata.name,
         replicas: 1,
+        // The volume claims outlive the StatefulSet: a replacement (a new storage class, a changed
+        // claim template) deletes the StatefulSet first, and its successor mounts the same
+        // data-<name>-0 claim again instead of starting empty. Retain is the Kubernetes default; it
+        // is spelled out so no later edit flips it to Delete unnoticed.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
         selector: { matchLabels: args.selector },
         template: {
           metadata: { labels },

@@ -24,6 +24,8 @@ describe("in-cluster data services", () => {
       const pw = envOf(c)[vars[2]];
       assert.deepStrictEqual(pw, { secretKeyRef: { name: `demo-${engine}`, key: "password" } });
       assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
+      // A replaced StatefulSet leaves its claim for the next one to mount: no silent data loss.
+      assert.deepStrictEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
     });
   }
 

@@ -40,7 +40,9 @@ describe("ManagedRedis component (ElastiCache)", () => {
     const [pg] = inputsOf(dev, "aws:elasticache/parameterGroup:ParameterGroup");
     assert.strictEqual(pg.family, "redis7");
     assert.deepStrictEqual(pg.parameters, [{ name: "maxmemory-policy", value: "noeviction" }]);
-    assert.strictEqual(g.parameterGroupName, "scai-dev-scaisend-redis");
+    // Auto-named, so a family change (redis7 -> valkey8) creates and attaches the new group before deleting the old.
+    assert.strictEqual(pg.name, undefined);
+    assert.strictEqual(g.parameterGroupName, "redis-a1b2c3d");
     assert.strictEqual(g.subnetGroupName, "scai-dev-scaisend-redis");
     assert.deepStrictEqual(inputsOf(dev, "aws:elasticache/subnetGroup:SubnetGroup")[0].subnetIds, ["subnet-aaaa", "subnet-bbbb"]);
   });
@@ -68,8 +70,19 @@ describe("ManagedRedis component (ElastiCache)", () => {
       [2, true, true, "arn:aws:kms:eu-west-1:123456789012:key/redis", false]);
   });
 
-  it("keeps no snapshots on either environment (Redis is ephemeral)", () => {
-    assert.deepStrictEqual([group(dev).snapshotRetentionLimit, group(prod).snapshotRetentionLimit], [0, 0]);
+  it("prod keeps a week of daily snapshots in a window clear of maintenance; dev none; both end in a final snapshot named per replacement", () => {
+    const d = group(dev), p = group(prod);
+    assert.deepStrictEqual([d.snapshotRetentionLimit, d.snapshotWindow], [0, undefined]);
+    assert.deepStrictEqual([p.snapshotRetentionLimit, p.snapshotWindow, p.maintenanceWindow], [7, "02:00-03:00", "sun:04:00-sun:05:00"]);
+    for (const [r, id] of [[dev, "scai-dev-scaisend-redis"], [prod, "scai-prod-scaisend-redis"]] as const) {
+      const suffix = r.find(x => x.type === "random:index/randomId:RandomId")!;
+      assert.strictEqual(group(r).finalSnapshotIdentifier, `${id}-final-${suffix.state.hex}`);
+      assert.deepStrictEqual(Object.keys(suffix.inputs.keepers).sort(), ["kmsKeyId", "replicationGroupId"]);
+    }
+  });
+
+  it("a rotated auth token revokes the old one (SET, not ROTATE)", () => {
+    assert.deepStrictEqual([group(dev).authTokenUpdateStrategy, group(prod).authTokenUpdateStrategy], ["SET", "SET"]);
   });
 
   it("the auth token is held only by the replication group, and the connection URL stays secret", async () => {

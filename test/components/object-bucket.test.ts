@@ -37,9 +37,13 @@ describe("ObjectBucket component (S3, aws v7 resources)", () => {
     assert.deepStrictEqual(rules, [
       { id: "expire-uploads", status: "Enabled", filter: { prefix: "uploads/" }, expiration: { days: 2 } },
       { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
-      { id: "expire-noncurrent-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 30 } },
+      {
+        id: "expire-noncurrent-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 30 },
+        // Delete markers left alone once their noncurrent versions expired are removed too.
+        expiration: { expiredObjectDeleteMarker: true },
+      },
     ]);
-    const expiringPrefixes = rules.filter((r: any) => r.expiration).map((r: any) => r.filter.prefix);
+    const expiringPrefixes = rules.filter((r: any) => r.expiration?.days !== undefined).map((r: any) => r.filter.prefix);
     assert.ok(!expiringPrefixes.some((p: string) => "chunks/".startsWith(p)));
   });
 
@@ -59,10 +63,22 @@ describe("ObjectBucket component (S3, aws v7 resources)", () => {
     });
   });
 
-  it("an unprotected bucket can be emptied on destroy; a protected one cannot", async () => {
-    assert.strictEqual(one(plain, "aws:s3/bucket:Bucket", "files").forceDestroy, true);
+  it("no bucket empties itself on delete, protected or not: a replacement or destroy stops at a bucket with objects", async () => {
+    assert.strictEqual(one(plain, "aws:s3/bucket:Bucket", "files").forceDestroy, false);
     const { resources } = await evaluate("prod", () => new ObjectBucket("files", { ...scaidrive, protect: true }));
     assert.strictEqual(one(resources, "aws:s3/bucket:Bucket", "files").forceDestroy, false);
+  });
+
+  it("a name suffix makes the name unguessable, for the replica too, and a name longer than S3's 63 characters is refused", async () => {
+    const { resources } = await evaluate("prod", () => new ObjectBucket("files", {
+      ...scaidrive, nameSuffix: "0a1b2c3d",
+      replica: { bucketName: "scai-prod-scaidrive-files-replica", provider: new aws.Provider("replica-region", { region: "eu-central-1" }) },
+    }));
+    assert.deepStrictEqual(of(resources, "aws:s3/bucket:Bucket").map(b => b.inputs.bucket),
+      ["scai-prod-scaidrive-files-0a1b2c3d", "scai-prod-scaidrive-files-replica-0a1b2c3d"]);
+    const long = "scai-production-scaidrive-" + "x".repeat(29);
+    await assert.rejects(evaluate("prod", () => new ObjectBucket("files", { ...scaidrive, bucketName: long, nameSuffix: "0a1b2c3d" })),
+      new RegExp(`bucket ${long}: the name would be 64 characters with its suffix; S3 allows 63`));
   });
 
   it("on prod: KMS, and replication of every object to a KMS-encrypted bucket in the second region", async () => {
@@ -83,6 +99,11 @@ describe("ObjectBucket component (S3, aws v7 resources)", () => {
       encryptionConfiguration: { replicaKmsKeyId: "arn:aws:kms:eu-central-1:123456789012:key/replica" },
     });
     assert.deepStrictEqual(replication.rules[0].sourceSelectionCriteria, { sseKmsEncryptedObjects: { status: "Enabled" } });
+    // uploads/ expire after 2 days: replicated as STANDARD (STANDARD_IA would bill 30 days each), winning over the catch-all by priority.
+    assert.deepStrictEqual(replication.rules.map((r: any) => [r.id, r.priority, r.filter, r.destination.storageClass, r.deleteMarkerReplication.status]), [
+      ["replicate-everything", 0, {}, "STANDARD_IA", "Enabled"],
+      ["replicate-expire-uploads", 1, { prefix: "uploads/" }, "STANDARD", "Enabled"],
+    ]);
     const trust = JSON.parse(one(resources, "aws:iam/role:Role", "files-replication").assumeRolePolicy);
     assert.deepStrictEqual(trust.Statement[0].Principal, { Service: "s3.amazonaws.com" });
     const grants = JSON.parse(one(resources, "aws:iam/rolePolicy:RolePolicy", "files-replication").policy).Statement;

@@ -41,40 +41,51 @@ function physicalNames(r: Captured[]): string[] {
     .filter((n): n is string => typeof n === "string");
 }
 
+/** The environment's random bucket-name suffix, as the mocked RandomId gave it. */
+function suffix(e: StackEvaluation): string {
+  return e.resources.find(x => x.type === "random:index/randomId:RandomId" && x.name === "bucket-name-suffix")!.state.hex;
+}
+
 describe("AWS data plane on dev and prod", () => {
   let dev: StackEvaluation;
   let prod: StackEvaluation;
+  /** A bucket's physical name: readable part and the environment's suffix. */
+  let bucketOf: (e: StackEvaluation, readable: string) => string;
   before(async () => {
-    [dev, prod] = await Promise.all([evaluateStack("dev"), evaluateStack("prod")]);
+    // One after the other: the mocks are global, so two evaluations at once would share a monitor.
+    dev = await evaluateStack("dev");
+    prod = await evaluateStack("prod");
+    bucketOf = (e, readable) => `${readable}-${suffix(e)}`;
   });
 
   it("every system database is RDS with the seed's engine; dev is single-AZ with a day of backups, prod Multi-AZ with 14, protected", () => {
     const engines = (e: StackEvaluation) => of(e.resources, T.rds).filter(x => !x.inputs.replicateSourceDb)
       .map(x => `${x.inputs.identifier} ${x.inputs.engine} ${x.inputs.engineVersion}`).sort();
     assert.deepStrictEqual(engines(dev), [
-      "scai-dev-hridaai-postgres postgres 16", "scai-dev-scaidrive-mariadb mariadb 10.11", "scai-dev-scaisend-mysql mysql 8.0",
+      "scai-dev-hridaai-postgres postgres 16", "scai-dev-scaidrive-mariadb mariadb 10.11", "scai-dev-scaisend-mysql mysql 8.4",
     ]);
     for (const db of of(dev.resources, T.rds)) {
       const i = db.inputs;
-      assert.deepStrictEqual([i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, db.protect], [false, 1, false, true, false], i.identifier);
+      assert.deepStrictEqual([i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, db.protect], [false, 1, false, false, false], i.identifier);
+      assert.match(i.finalSnapshotIdentifier, new RegExp(`^${i.identifier}-final-[0-9a-f]{8}$`));
       assert.deepStrictEqual([i.storageEncrypted, i.publiclyAccessible, i.kmsKeyId], [true, false, undefined], i.identifier);
     }
     const key = prod.resources.find(x => x.type === T.kms && x.name === "data")!;
     for (const db of of(prod.resources, T.rds)) {
       const i = db.inputs;
       assert.deepStrictEqual([i.multiAz, i.backupRetentionPeriod, i.deletionProtection, i.skipFinalSnapshot, db.protect], [true, 14, true, false, true], i.identifier);
-      assert.strictEqual(i.finalSnapshotIdentifier, `${i.identifier}-final`);
+      assert.match(i.finalSnapshotIdentifier, new RegExp(`^${i.identifier}-final-[0-9a-f]{8}$`));
       assert.strictEqual(i.performanceInsightsEnabled, true);
       assert.strictEqual(i.kmsKeyId, key.state.arn);
     }
   });
 
-  it("every system Redis is ElastiCache: one node on dev, two with failover across zones on prod, never evicting, no snapshots", () => {
+  it("every system Redis is ElastiCache: one node on dev, two with failover across zones on prod, never evicting, daily snapshots on prod", () => {
     const groups = (e: StackEvaluation) => of(e.resources, T.redis).map(x => x.inputs).sort((a, b) => a.replicationGroupId.localeCompare(b.replicationGroupId));
     assert.deepStrictEqual(groups(dev).map(g => g.replicationGroupId), ["scai-dev-hridaai-redis", "scai-dev-scaidrive-redis", "scai-dev-scaisend-redis"]);
     for (const g of groups(dev)) assert.deepStrictEqual([g.numCacheClusters, g.automaticFailoverEnabled, g.multiAzEnabled, g.snapshotRetentionLimit], [1, false, false, 0]);
     for (const g of groups(prod)) {
-      assert.deepStrictEqual([g.numCacheClusters, g.automaticFailoverEnabled, g.multiAzEnabled, g.snapshotRetentionLimit], [2, true, true, 0]);
+      assert.deepStrictEqual([g.numCacheClusters, g.automaticFailoverEnabled, g.multiAzEnabled, g.snapshotRetentionLimit], [2, true, true, 7]);
       assert.deepStrictEqual([g.atRestEncryptionEnabled, g.transitEncryptionEnabled], [true, true]);
     }
     const params = of(dev.resources, "aws:elasticache/parameterGroup:ParameterGroup").map(x => x.inputs.parameters);
@@ -86,6 +97,20 @@ describe("AWS data plane on dev and prod", () => {
     assert.strictEqual(named(dev.resources, "StatefulSet", "rahcp-redis").metadata.namespace, "scai-dev");
   });
 
+  it("bucket names carry the environment's random suffix (unguessable, within 63 characters); aws.legacyBucketNames keeps the old ones", async () => {
+    for (const e of [dev, prod]) assert.match(suffix(e), /^[0-9a-f]{8}$/);
+    for (const e of [dev, prod]) {
+      for (const b of of(e.resources, T.bucket)) {
+        assert.match(b.inputs.bucket, new RegExp(`^scai-${e.env.stack}-[a-z]+-[a-z]+(-replica)?-${suffix(e)}$`));
+        assert.ok(b.inputs.bucket.length <= 63, b.inputs.bucket);
+      }
+    }
+    const legacy = await evaluateStack("prod", { "aws.legacyBucketNames": "true" });
+    assert.ok(!legacy.resources.some(x => x.type === "random:index/randomId:RandomId" && x.name === "bucket-name-suffix"));
+    assert.deepStrictEqual(of(legacy.resources, T.bucket).map(b => b.inputs.bucket).filter(n => n.includes("scaidrive")).sort(),
+      ["scai-prod-scaidrive-files", "scai-prod-scaidrive-files-replica"]);
+  });
+
   it("buckets: KMS and cross-region replication on prod only; the replica keeps the same lifecycle", () => {
     assert.deepStrictEqual(of(dev.resources, T.replication), []);
     assert.deepStrictEqual(of(dev.resources, T.kms), []);
@@ -94,17 +119,18 @@ describe("AWS data plane on dev and prod", () => {
     const keys = of(prod.resources, T.kms);
     assert.strictEqual(keys.length, 2, "one key per region");
     assert.ok(keys.every(k => k.inputs.enableKeyRotation === true && k.protect));
-    const replication = one(prod.resources, T.replication, i => i.bucket === "scai-prod-scaidrive-files");
-    assert.strictEqual(replication.inputs.rules[0].destination.bucket, "arn:aws:s3:::scai-prod-scaidrive-files-replica");
-    const replica = one(prod.resources, T.bucket, i => i.bucket === "scai-prod-scaidrive-files-replica");
+    const files = bucketOf(prod, "scai-prod-scaidrive-files"), filesReplica = bucketOf(prod, "scai-prod-scaidrive-files-replica");
+    const replication = one(prod.resources, T.replication, i => i.bucket === files);
+    assert.strictEqual(replication.inputs.rules[0].destination.bucket, `arn:aws:s3:::${filesReplica}`);
+    const replica = one(prod.resources, T.bucket, i => i.bucket === filesReplica);
     const providers = of(prod.resources, T.provider).map(p => p.inputs.region).sort();
     assert.deepStrictEqual(providers, ["eu-central-1", "eu-west-1"]);
     assert.ok(replica.urn.length > 0);
     const lifecycle = (b: string) => one(prod.resources, T.lifecycle, i => i.bucket === b).inputs.rules;
-    assert.deepStrictEqual(lifecycle("scai-prod-scaidrive-files-replica"), lifecycle("scai-prod-scaidrive-files"));
-    const uploads = lifecycle("scai-prod-scaidrive-files").find((r: any) => r.filter.prefix === "uploads/");
+    assert.deepStrictEqual(lifecycle(filesReplica), lifecycle(files));
+    const uploads = lifecycle(files).find((r: any) => r.filter.prefix === "uploads/");
     assert.deepStrictEqual(uploads.expiration, { days: 2 });
-    assert.ok(!lifecycle("scai-prod-scaidrive-files").some((r: any) => r.filter.prefix === "chunks/"), "chunks/ never expire");
+    assert.ok(!lifecycle(files).some((r: any) => r.filter.prefix === "chunks/"), "chunks/ never expire");
     for (const b of of(prod.resources, T.bucket)) assert.ok(b.protect, `${b.inputs.bucket} is not protected`);
   });
 
@@ -120,7 +146,7 @@ describe("AWS data plane on dev and prod", () => {
       assert.strictEqual(trust.Principal.Federated, net.oidcProviderArn);
       assert.deepStrictEqual(trust.Condition.StringEquals[`${issuer}:sub`], accounts.map(a => `system:serviceaccount:scai-prod:${a}`));
       const policy = one(prod.resources, T.rolePolicy, i => i.role === `${role.name}-id` || i.role === role.state.name || i.role === role.inputs.name);
-      const arn = `arn:aws:s3:::scai-prod-${system}-${purpose}`;
+      const arn = `arn:aws:s3:::${bucketOf(prod, `scai-prod-${system}-${purpose}`)}`;
       const resources = JSON.parse(policy.inputs.policy).Statement.flatMap((s: any) => s.Resource);
       const s3 = resources.filter((r: string) => r.startsWith("arn:aws:s3"));
       assert.deepStrictEqual([...new Set(s3)].sort(), [arn, `${arn}/*`]);
@@ -153,7 +179,8 @@ describe("AWS data plane on dev and prod", () => {
     assert.strictEqual(named(keyed.resources, "Secret", "hridaai-env").stringData.S3_ACCESS_KEY_ID, undefined);
     const policy = one(dev.resources, T.userPolicy, i => i.user === "scai-dev-scaidrive-files-s3-user").inputs.policy;
     const s3 = JSON.parse(policy).Statement.flatMap((s: any) => s.Resource);
-    assert.deepStrictEqual(s3, ["arn:aws:s3:::scai-dev-scaidrive-files", "arn:aws:s3:::scai-dev-scaidrive-files/*"]);
+    const files = bucketOf(dev, "scai-dev-scaidrive-files");
+    assert.deepStrictEqual(s3, [`arn:aws:s3:::${files}`, `arn:aws:s3:::${files}/*`]);
     assert.ok(isSecretValue(captured(dev.resources, named(dev.resources, "Secret", "scaidrive-env")).rawInputs.stringData));
   });
 
@@ -209,7 +236,7 @@ describe("AWS data plane on dev and prod", () => {
     const out = await output(pulumi.output(prod.outputs.systems.scaidrive!) as pulumi.Output<any>);
     assert.strictEqual(out.databaseHost, "scai-prod-scaidrive-mariadb.c0ffee.eu-west-1.rds.amazonaws.com");
     assert.strictEqual(out.redisHost, "master.scai-prod-scaidrive-redis.c0ffee.euw1.cache.amazonaws.com");
-    assert.strictEqual(out.bucketArn, "arn:aws:s3:::scai-prod-scaidrive-files");
+    assert.strictEqual(out.bucketArn, `arn:aws:s3:::${bucketOf(prod, "scai-prod-scaidrive-files")}`);
     const text = JSON.stringify(await output(pulumi.output(prod.outputs) as pulumi.Output<any>));
     for (const s of generatedSecrets(prod.resources)) assert.ok(!text.includes(s));
   });
