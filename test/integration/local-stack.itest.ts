@@ -79,7 +79,15 @@ async function withStackConfig<T>(stack: string, extra: Record<string, string>, 
   const file = path.join(work, `Pulumi.${stack}.yaml`);
   const before = fs.readFileSync(file, "utf8");
   const doc = (yaml.load(before) ?? {}) as { config?: Record<string, unknown> };
-  doc.config = { ...(doc.config ?? {}), ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`scai-platform:${k}`, v])) };
+  // Each key is a path into the structured value, as `pulumi config set --path` writes it.
+  doc.config = { ...(doc.config ?? {}) };
+  for (const [k, v] of Object.entries(extra)) {
+    const [top, ...rest] = k.split(".");
+    if (rest.length === 0) { doc.config[`scai-platform:${top}`] = v; continue; }
+    let node = (doc.config[`scai-platform:${top}`] ??= {}) as Record<string, unknown>;
+    for (const part of rest.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[rest[rest.length - 1]] = v;
+  }
   fs.writeFileSync(file, yaml.dump(doc));
   try {
     return await fn();
@@ -218,7 +226,7 @@ describe("the local stack on the real engine", function () {
   it("a failing update ends with exit 1 and the engine's error", async () => {
     // A render folder under a regular file: the provider cannot write a single manifest.
     fs.writeFileSync(path.join(work, "not-a-folder"), "");
-    fs.writeFileSync(path.join(work, "Pulumi.broken.yaml"), yaml.dump({ config: { "scai-platform:profile": "local", "scai-platform:kubernetes.renderDir": "not-a-folder/manifests" } }));
+    fs.writeFileSync(path.join(work, "Pulumi.broken.yaml"), yaml.dump({ config: { "scai-platform:profile": "local", "scai-platform:kubernetes": { renderDir: "not-a-folder/manifests" } } }));
     // Any stack but local brings its own passphrase (the driver's built-in one is for local only).
     const passphrase = { PULUMI_CONFIG_PASSPHRASE: "itest-broken" };
     try {
