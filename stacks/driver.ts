@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpMap, OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { QuietOutput, plaintextNote } from "./quiet-output";
 import { Allowance, GuardVerdict, PlannedStep, formatAllowed, formatRefusal, judgePlan } from "./plan-guard";
 
@@ -384,7 +384,7 @@ export function removeEmptyDirs(dir: string): string[] {
  * (official download), and failing that, the engine build from Go modules. Each fallback says why
  * the previous step was not possible.
  */
-export async function findPulumi(version: string) {
+export async function findPulumi(version: string, fetchers: CliFetchers = REAL_CLI_FETCHERS) {
   const { PulumiCommand } = await import("@pulumi/pulumi/automation");
   const root = pinnedCliRoot(version);
   const installed = installedCliRoot(version);
@@ -394,12 +394,11 @@ export async function findPulumi(version: string) {
     const why = (e as Error).message.split("\n")[0];
     // A fresh machine with internet access: fetch the pinned CLI the way the Automation API does.
     try {
-      // Without a version it installs the SDK's own, which is the pinned @pulumi/pulumi.
       console.log(`no Pulumi CLI found (${why}): downloading ${version} into ${root}`);
-      return await PulumiCommand.install({ root });
+      return await fetchers.download(root);
     } catch (installError) {
-      const failed = `${(installError as Error).message.split("\n")[0]}${await unreachableReason(INSTALL_SCRIPT_URL)}`;
-      const built = buildEngine(REPO_ROOT, `the download of Pulumi CLI ${version} was not possible: ${failed}`) ? installedCliRoot(version) : undefined;
+      const failed = `${(installError as Error).message.split("\n")[0]}${await fetchers.unreachable(INSTALL_SCRIPT_URL)}`;
+      const built = fetchers.build(`the download of Pulumi CLI ${version} was not possible: ${failed}`) ? installedCliRoot(version) : undefined;
       if (built) return PulumiCommand.get({ root: built });
       throw new DriverError(
         `no usable Pulumi CLI (looked in ${root}/bin, ${pulumiHome(process.env)}/bin, then PATH: ${why}); installing ${version} failed: ${failed}.\n${ENGINE_HINT}`,
@@ -408,6 +407,27 @@ export async function findPulumi(version: string) {
     }
   }
 }
+
+/**
+ * What `findPulumi` reaches outside the machine: the official download, a reachability probe and
+ * the engine build. The driver uses the real ones; unit tests pass stand-ins, so none of them
+ * downloads or builds anything.
+ */
+export interface CliFetchers {
+  /** Downloads the pinned CLI into `root` (PulumiCommand.install). */
+  download(root: string): Promise<PulumiCommand>;
+  /** Why `url` cannot be reached, as a parenthesised phrase; "" when it can. */
+  unreachable(url: string): Promise<string>;
+  /** Builds the engine from published Go modules, saying `why` first; whether it succeeded. */
+  build(why: string): boolean;
+}
+
+export const REAL_CLI_FETCHERS: CliFetchers = {
+  // Without a version it installs the SDK's own, which is the pinned @pulumi/pulumi.
+  download: async root => (await import("@pulumi/pulumi/automation")).PulumiCommand.install({ root }),
+  unreachable: url => unreachableReason(url),
+  build: why => buildEngine(REPO_ROOT, why),
+};
 
 let engineBuilt = false;
 
@@ -455,7 +475,7 @@ export function requiredPlugins(stack: string, stackFile?: string, root = REPO_R
   return names.map(name => ({ name, version: `v${deps[`@pulumi/${name}`].replace(/^[\^~=v]/, "")}` }));
 }
 
-async function run(args: DriverArgs, started: number, quiet: QuietOutput): Promise<RunSummary> {
+async function run(args: DriverArgs, started: number, quiet: QuietOutput, fetchers: CliFetchers): Promise<RunSummary> {
   const auto = await import("@pulumi/pulumi/automation");
   const root = REPO_ROOT;
   const stackFilePath = path.join(root, `Pulumi.${args.stack}.yaml`);
@@ -465,7 +485,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput): Promi
   }
   const envVars = engineEnv(args.stack, process.env, stackFile, root);
   if (envVars.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(envVars.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
-  const pulumiCommand = await findPulumi(pinnedPulumiVersion(root));
+  const pulumiCommand = await findPulumi(pinnedPulumiVersion(root), fetchers);
 
   const wsArgs = { stackName: args.stack, workDir: root };
   const wsOpts = { pulumiCommand, envVars };
@@ -477,7 +497,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput): Promi
   for (const { name, version } of requiredPlugins(args.stack, stackFile, root)) {
     try {
       await stack.workspace.installPlugin(name, version).catch(e => {
-        if (!buildEngine(root, `resource plugin ${name} ${version} could not be installed: ${(e as Error).message.split("\n")[0]}`)) throw e;
+        if (!fetchers.build(`resource plugin ${name} ${version} could not be installed: ${(e as Error).message.split("\n")[0]}`)) throw e;
         return stack.workspace.installPlugin(name, version);
       });
     } catch (e) {
@@ -583,8 +603,8 @@ function summary(args: DriverArgs, started: number, envVars: Record<string, stri
   };
 }
 
-/** Runs one command; returns the exit code (never throws). */
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+/** Runs one command; returns the exit code (never throws). `fetchers`: how a missing CLI is obtained (tests stub it). */
+export async function main(argv: readonly string[], fetchers: CliFetchers = REAL_CLI_FETCHERS): Promise<ExitCode> {
   const started = Date.now();
   let args: DriverArgs;
   try {
@@ -596,7 +616,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   let result: RunSummary;
   const quiet = new QuietOutput(s => process.stdout.write(s));
   try {
-    result = await run(args, started, quiet);
+    result = await run(args, started, quiet, fetchers);
   } catch (e) {
     if (e instanceof DriverError) {
       result = summary(args, started, undefined, { exitCode: e.exitCode, error: e.message });

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  DriverError, EXIT, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary, requiredPlugins,
+  CliFetchers, DriverError, EXIT, INSTALL_SCRIPT_URL, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary, requiredPlugins,
   installedCliRoot, main, maskOutputs, parseArgs, pinnedCliRoot, pinnedPulumiVersion,
 } from "../../stacks/driver";
 import { ConfigError } from "../../stacks/environment";
@@ -198,12 +198,26 @@ describe("driver failures and exit codes", () => {
   it("returns exit 3 with the install hints when there is no Pulumi CLI", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "driver-nocli-"));
     let code = -1;
+    // Stand-ins for the download, the probe and the Go build: a unit test reaches no network and builds nothing.
+    const asked: string[] = [];
+    const offline: CliFetchers = {
+      download: async root => { asked.push(`download ${root}`); throw new Error("download refused (test stand-in)"); },
+      unreachable: async url => { asked.push(`probe ${url}`); return " (unreachable in this test)"; },
+      build: why => { asked.push(`build: ${why}`); return false; },
+    };
     const printed = await withEnv(
       { PATH: path.join(tmp, "empty-bin"), PULUMI_HOME: tmp, PULUMI_BACKEND_URL: `file://${tmp}/state`, PULUMI_CONFIG_PASSPHRASE: undefined },
-      () => quietly(async () => { code = await main(["preview", "--stack", "local"]); }),
+      () => quietly(async () => { code = await main(["preview", "--stack", "local"], offline); }),
     );
     assert.strictEqual(code, EXIT.noEngine);
-    assert.match(printed, new RegExp(`no usable Pulumi CLI \\(looked in ${tmp}/versions/${pinnedPulumiVersion()}/bin, ${tmp}/bin, then PATH`));
+    const version = pinnedPulumiVersion();
+    assert.deepStrictEqual(asked, [
+      `download ${tmp}/versions/${version}`,
+      `probe ${INSTALL_SCRIPT_URL}`,
+      `build: the download of Pulumi CLI ${version} was not possible: download refused (test stand-in) (unreachable in this test)`,
+    ]);
+    assert.match(printed, new RegExp(`no usable Pulumi CLI \\(looked in ${tmp}/versions/${version}/bin, ${tmp}/bin, then PATH`));
+    assert.match(printed, /installing [0-9.]+ failed: download refused \(test stand-in\) \(unreachable in this test\)/);
     assert.match(printed, /get\.pulumi\.com/);
     assert.match(printed, /docs\/operations\.md, "The engine"/);
     fs.rmSync(tmp, { recursive: true, force: true });
