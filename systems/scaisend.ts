@@ -101,6 +101,24 @@ export const scaisendSchema = {
         itemExpectation: "Elastic IP allocation ids (eipalloc-...)",
         default: [],
       }),
+      inboundEipAllocationIds: list<string>({
+        description: "Elastic IPs the internet-facing NLB answers on, one per subnet of smtp.inboundSubnets (AWS Load Balancer Controller eip-allocations): the addresses smtp.inboundIps names, in the same order. Required with aws-nlb when inboundIps is set.",
+        itemCheck: v => /^eipalloc-[0-9a-f]{8,17}$/.test(v),
+        itemExpectation: "Elastic IP allocation ids (eipalloc-...)",
+        default: [],
+      }),
+      inboundSubnets: list<string>({
+        description: "Public subnets of the SMTP NLB, one per inbound Elastic IP (AWS Load Balancer Controller subnets).",
+        itemCheck: v => /^subnet-[0-9a-f]{8,17}$/.test(v),
+        itemExpectation: "subnet ids (subnet-...)",
+        default: [],
+      }),
+      egressNodeLabel: text({
+        description: "Node label (key=value) the SMTP pods are pinned to whenever smtp.outboundIps is set: the cluster puts it only on nodes whose traffic to the internet leaves from exactly those addresses (docs/systems.md).",
+        expectation: "a node label as key=value, such as scai.dev/mail-egress=true",
+        check: v => /^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]{0,62}=[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(v),
+        default: "scai.dev/mail-egress=true",
+      }),
       loadBalancerClass: oneOf(["aws-nlb", "generic"] as const, {
         description: "aws-nlb: annotate the Service for the AWS Load Balancer Controller (internet-facing NLB, instance targets). generic: no annotations.",
         default: perProfile<"aws-nlb" | "generic">("generic", "aws-nlb", "aws-nlb"),
@@ -148,12 +166,18 @@ function dkimKeys(s: ScaiSendSettings): Map<string, string> {
   }));
 }
 
+/** `key=value` as a nodeSelector. */
+function nodeLabel(label: string): Record<string, string> {
+  const at = label.indexOf("=");
+  return { [label.slice(0, at)]: label.slice(at + 1) };
+}
+
 /** Checks across keys, after each key is valid on its own. */
 export function checkScaiSend(s: ScaiSendSettings, ctx: { profile: Profile; project: string; domain: string; dataServices?: string }): string[] {
   const k = (key: string) => `${ctx.project}:scaisend.${key}`;
   const problems: string[] = [];
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
-    problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+    problems.push(`${k("image")} must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s.image}")`);
   }
   if (s.smtp.exposure === "hostNetwork" && ctx.dataServices !== "aws") {
     problems.push(`${k("smtp.exposure")} must be "loadBalancer" when dataServices is "${ctx.dataServices ?? "in-cluster"}": host-network pods carry no pod labels, so in-cluster data services' NetworkPolicies cannot admit them (got "hostNetwork")`);
@@ -176,6 +200,20 @@ export function checkScaiSend(s: ScaiSendSettings, ctx: { profile: Profile; proj
   }
   if (s.smtp.eipAllocationIds.length > 0 && s.smtp.outboundIps.length === 0) {
     problems.push(`${k("smtp.outboundIps")} must list the Elastic IPs' addresses when smtp.eipAllocationIds is set: AWS sets a PTR only to a name that already resolves to the address (got [])`);
+  }
+  if (s.smtp.eipAllocationIds.length > 0 && s.smtp.outboundIps.length > 0 && s.smtp.eipAllocationIds.length !== s.smtp.outboundIps.length) {
+    problems.push(`${k("smtp.eipAllocationIds")} must hold one Elastic IP per address of smtp.outboundIps (${s.smtp.outboundIps.length}), so every address SPF names has its PTR (got ${s.smtp.eipAllocationIds.length})`);
+  }
+  const inboundEips = s.smtp.inboundEipAllocationIds;
+  if (inboundEips.length !== s.smtp.inboundSubnets.length) {
+    problems.push(`${k("smtp.inboundSubnets")} must name one public subnet per Elastic IP of smtp.inboundEipAllocationIds (${inboundEips.length}): the load balancer controller pairs them (got ${s.smtp.inboundSubnets.length})`);
+  }
+  const nlb = s.smtp.exposure === "loadBalancer" && s.smtp.loadBalancerClass === "aws-nlb";
+  if (inboundEips.length > 0 && !nlb) {
+    problems.push(`${k("smtp.inboundEipAllocationIds")} needs smtp.exposure "loadBalancer" and smtp.loadBalancerClass "aws-nlb": only the AWS Load Balancer Controller binds Elastic IPs (got ${s.smtp.exposure}, ${s.smtp.loadBalancerClass})`);
+  }
+  if (nlb && s.smtp.inboundIps.length > 0 && inboundEips.length !== s.smtp.inboundIps.length) {
+    problems.push(`${k("smtp.inboundEipAllocationIds")} must hold the Elastic IP of each address of smtp.inboundIps (${s.smtp.inboundIps.length}), in order: an NLB's own addresses change, so the A record would name addresses nothing binds (got ${inboundEips.length})`);
   }
   if (s.abuseDomain !== undefined && s.smtp.inboundIps.length === 0) {
     problems.push(`${k("smtp.inboundIps")} must list the SMTP inbound host's addresses when abuseDomain is set: its MX points there (got [])`);
@@ -405,12 +443,22 @@ export class ScaiSend extends pulumi.ComponentResource {
           "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
           // Instance targets with externalTrafficPolicy Local keep the sender's address for DSN/FBL logs.
           "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+          // The NLB answers on the Elastic IPs the MX host's A record names (one per subnet, paired
+          // in order), not on addresses AWS picks and may change.
+          ...(s.smtp.inboundEipAllocationIds.length > 0 ? {
+            "service.beta.kubernetes.io/aws-load-balancer-eip-allocations": s.smtp.inboundEipAllocationIds.join(","),
+            "service.beta.kubernetes.io/aws-load-balancer-subnets": s.smtp.inboundSubnets.join(","),
+          } : {}),
         } : undefined,
       },
       // DSNs and FBL reports arrive from any mail server on the internet.
       allowFrom: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }],
       // Direct delivery to recipients' MX on 25; ScaiKey on 443.
       allowEgress: [internetEgress([SCAISEND_SEED.smtpPort]), scaikeyEgress],
+      // Mail must leave from the addresses SPF, the HELO host and the PTRs name: only nodes the
+      // cluster labels as egressing through exactly those addresses may run the sender.
+      nodeSelector: s.smtp.outboundIps.length > 0 ? nodeLabel(s.smtp.egressNodeLabel) : undefined,
+      podAnnotations: s.smtp.outboundIps.length > 0 ? { "scai.dev/egress-ips": s.smtp.outboundIps.join(",") } : undefined,
       serviceAccountAnnotations: irsa,
       terminationGracePeriodSeconds: 60,
     }, { ...after, dependsOn: [...after.dependsOn, smtpSecret] });

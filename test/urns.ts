@@ -35,6 +35,9 @@ const DNS: Record<string, string> = {
   "dns.ingressZoneId": "Z32O12XQLNTSW2",
   "dns.ingressIpv6": "true",
   "scaisend.smtp.inboundIps": '["198.51.100.25"]',
+  // The Elastic IP the SMTP NLB is bound to (the address above) and its subnet: an A record names only a bound address.
+  "scaisend.smtp.inboundEipAllocationIds": '["eipalloc-0aaaaaaaaaaaaaaa1"]',
+  "scaisend.smtp.inboundSubnets": '["subnet-0bbbbbbbbbbbbbbb1"]',
   "scaisend.smtp.outboundIps": '["203.0.113.10","203.0.113.11"]',
   "scaisend.smtp.eipAllocationIds": '["eipalloc-0123456789abcdef0","eipalloc-0fedcba987654321f"]',
   "scaisend.abuseDomain": "dev.scai.example.com",

@@ -123,6 +123,8 @@ export interface HardenedPodArgs {
   terminationGracePeriodSeconds?: number;
   serviceAccountName?: Input<string>;
   topologySpreadConstraints?: k8s.types.input.core.v1.TopologySpreadConstraint[];
+  /** Run only on nodes with these labels. Default: any node. */
+  nodeSelector?: Record<string, string>;
 }
 
 /** A single-container pod spec that meets Pod Security Standards "restricted". */
@@ -147,6 +149,7 @@ export function hardenedPodSpec(a: HardenedPodArgs): PodSpec {
     restartPolicy: a.restartPolicy,
     terminationGracePeriodSeconds: a.terminationGracePeriodSeconds,
     topologySpreadConstraints: a.topologySpreadConstraints,
+    nodeSelector: a.nodeSelector,
     securityContext: {
       runAsNonRoot: !root,
       runAsUser: root ? 0 : a.uid,

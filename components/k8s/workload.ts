@@ -65,6 +65,8 @@ export interface WorkloadArgs {
   };
   /** Seconds to finish in-flight work on shutdown. Default: 30. */
   terminationGracePeriodSeconds?: number;
+  /** Run only on nodes with these labels (e.g. nodes whose egress the cluster routes a known way). Default: any node. */
+  nodeSelector?: Record<string, string>;
 }
 
 /**
@@ -131,6 +133,7 @@ export class Workload extends pulumi.ComponentResource {
             bindLowPorts: args.bindLowPorts,
             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 30,
             topologySpreadConstraints: topology,
+            nodeSelector: args.nodeSelector,
             container: {
               name: args.selector["app.kubernetes.io/component"] ?? "app",
               image: args.image,

@@ -16,6 +16,9 @@ function withDns(domain: string): Record<string, string> {
     "dns.ingressHostname": "k8s-ingress-0123456789.elb.eu-west-1.amazonaws.com",
     "dns.ingressZoneId": "Z32O12XQLNTSW2",
     "scaisend.smtp.inboundIps": '["198.51.100.25"]',
+    // The Elastic IP the SMTP NLB is bound to (the address above) and its subnet: an A record names only a bound address.
+    "scaisend.smtp.inboundEipAllocationIds": '["eipalloc-0aaaaaaaaaaaaaaa1"]',
+    "scaisend.smtp.inboundSubnets": '["subnet-0bbbbbbbbbbbbbbb1"]',
     "scaisend.smtp.outboundIps": '["203.0.113.10"]',
     "scaisend.smtp.eipAllocationIds": '["eipalloc-0123456789abcdef0"]',
     "scaisend.abuseDomain": domain,

@@ -18,6 +18,8 @@ const DNS = {
   "dns.ingressHostname": "k8s-ingress-0123456789.elb.eu-west-1.amazonaws.com",
   "dns.ingressZoneId": "Z32O12XQLNTSW2",
   "scaisend.smtp.inboundIps": '["198.51.100.25"]',
+  "scaisend.smtp.inboundEipAllocationIds": '["eipalloc-0aaaaaaaaaaaaaaa1"]',
+  "scaisend.smtp.inboundSubnets": '["subnet-0bbbbbbbbbbbbbbb1"]',
   "scaisend.smtp.outboundIps": '["203.0.113.10","203.0.113.11"]',
   "scaisend.smtp.eipAllocationIds": '["eipalloc-0123456789abcdef0","eipalloc-0fedcba987654321f"]',
   "scaisend.abuseDomain": "dev.scai.example.com",
@@ -380,5 +382,53 @@ describe("ScaiSend's first run: the initial sync from ScaiKey", () => {
       assert.notDeepStrictEqual(id(other), id(dev), JSON.stringify(overrides));
       assert.strictEqual(syncCaptured(other).length, 1);
     }
+  });
+});
+
+describe("ScaiSend mail that arrives and leaves where DNS says (dev with a hosted zone)", () => {
+  let resources: Captured[];
+  before(async () => { resources = (await evaluateStack("dev", DNS)).resources; });
+
+  it("inbound: the NLB is bound to the Elastic IP whose address the MX host's A record names, in its subnet", () => {
+    const svc = named(resources, "Service", "scaisend-smtp");
+    assert.strictEqual(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"], "eipalloc-0aaaaaaaaaaaaaaa1");
+    assert.strictEqual(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"], "subnet-0bbbbbbbbbbbbbbb1");
+    assert.strictEqual(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+    const a = resources.find(r => r.type === "aws:route53/record:Record" && r.inputs.name === "mx.dev.scai.example.com" && r.inputs.type === "A")!;
+    assert.deepStrictEqual(a.inputs.records, ["198.51.100.25"]);
+  });
+
+  it("outbound: the SMTP pods run only on nodes labelled as leaving through the addresses SPF and the PTRs name", () => {
+    const smtp = named(resources, "Deployment", "scaisend-smtp");
+    assert.deepStrictEqual(smtp.spec.template.spec.nodeSelector, { "scai.dev/mail-egress": "true" });
+    assert.strictEqual(smtp.spec.template.metadata.annotations["scai.dev/egress-ips"], "203.0.113.10,203.0.113.11");
+    const spf = resources.find(r => r.type === "aws:route53/record:Record" && r.inputs.name === "dev.scai.example.com" && r.inputs.type === "TXT")!;
+    assert.deepStrictEqual(spf.inputs.records, ["v=spf1 ip4:203.0.113.10 ip4:203.0.113.11 -all"]);
+    // Only the sender is pinned: the API and worker send no mail.
+    for (const r of ["scaisend-api", "scaisend-worker"]) assert.strictEqual(named(resources, "Deployment", r).spec.template.spec.nodeSelector, undefined, r);
+  });
+
+  it("the node label is configurable; without outbound addresses nothing is pinned", async () => {
+    const custom = (await evaluateStack("dev", { ...DNS, "scaisend.smtp.egressNodeLabel": "eks.amazonaws.com/nodegroup=mail" })).resources;
+    assert.deepStrictEqual(named(custom, "Deployment", "scaisend-smtp").spec.template.spec.nodeSelector, { "eks.amazonaws.com/nodegroup": "mail" });
+    const plain = (await evaluateStack("dev")).resources;
+    assert.strictEqual(named(plain, "Deployment", "scaisend-smtp").spec.template.spec.nodeSelector, undefined);
+    assert.strictEqual(named(plain, "Service", "scaisend-smtp").metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"], undefined);
+  });
+
+  it("refuses an A record nothing binds, unpaired subnets, EIPs without the NLB, and SPF addresses without their PTR", () => {
+    assert.deepStrictEqual(configProblems("dev", { ...DNS, "scaisend.smtp.inboundEipAllocationIds": "[]", "scaisend.smtp.inboundSubnets": "[]" }), [
+      "scai-platform:scaisend.smtp.inboundEipAllocationIds must hold the Elastic IP of each address of smtp.inboundIps (1), in order: an NLB's own addresses change, so the A record would name addresses nothing binds (got 0)",
+    ]);
+    assert.deepStrictEqual(configProblems("dev", { ...DNS, "scaisend.smtp.inboundSubnets": "[]" }), [
+      "scai-platform:scaisend.smtp.inboundSubnets must name one public subnet per Elastic IP of smtp.inboundEipAllocationIds (1): the load balancer controller pairs them (got 0)",
+    ]);
+    assert.deepStrictEqual(configProblems("dev", { ...DNS, "scaisend.smtp.loadBalancerClass": "generic" }), [
+      'scai-platform:scaisend.smtp.inboundEipAllocationIds needs smtp.exposure "loadBalancer" and smtp.loadBalancerClass "aws-nlb": only the AWS Load Balancer Controller binds Elastic IPs (got loadBalancer, generic)',
+    ]);
+    assert.deepStrictEqual(configProblems("dev", { ...DNS, "scaisend.smtp.eipAllocationIds": '["eipalloc-0123456789abcdef0"]' }), [
+      "scai-platform:scaisend.smtp.eipAllocationIds must hold one Elastic IP per address of smtp.outboundIps (2), so every address SPF names has its PTR (got 1)",
+    ]);
+    assert.deepStrictEqual(configProblems("dev", { "scaisend.smtp.egressNodeLabel": "no label" }).map(p => p.split(" must ")[0]), ["scai-platform:scaisend.smtp.egressNodeLabel"]);
   });
 });
