@@ -111,7 +111,7 @@ export function checkHridaAi(s: HridaAiSettings, ctx: { profile: Profile; projec
   const k = (key: string) => `${ctx.project}:hridaai.${key}`;
   const problems: string[] = [];
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
-    problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+    problems.push(`${k("image")} must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s.image}")`);
   }
   if (s.web.replicas > s.web.maxReplicas) {
     problems.push(`${k("web.maxReplicas")} must be >= web.replicas (${s.web.replicas}) (got ${s.web.maxReplicas})`);

@@ -63,7 +63,7 @@ export type NovitaiSettings = Values<typeof novitaiSchema>["novitai"];
 export function checkNovitai(s: NovitaiSettings, ctx: { profile: Profile; project: string }): string[] {
   const problems: string[] = [];
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
-    problems.push(`${ctx.project}:novitai.image must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+    problems.push(`${ctx.project}:novitai.image must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s.image}")`);
   }
   return problems;
 }

@@ -92,7 +92,7 @@ export function checkRaHcp(s: RaHcpSettings, ctx: { profile: Profile; project: s
   const problems: string[] = [];
   if (ctx.profile === "prod") {
     for (const key of ["image", "frontendImage"] as const) {
-      if (!isImmutableImageRef(s[key])) problems.push(`${k(key)} must be pinned to a tag other than latest or a digest on prod (got "${s[key]}")`);
+      if (!isImmutableImageRef(s[key])) problems.push(`${k(key)} must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s[key]}")`);
     }
     if (!s.verifySsl) problems.push(`${k("verifySsl")} must be true on prod: HCP traffic is otherwise open to interception (got false)`);
   }

@@ -108,7 +108,7 @@ export function checkScaiDrive(s: ScaiDriveSettings, ctx: CheckContext): string[
     problems.push(`${ctx.project}:aws.staticBucketKeys must be true while ScaiDrive is deployed on AWS: it requires SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY (got false)`);
   }
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
-    problems.push(`${k("image")} must be pinned to a tag other than latest or a digest on prod (got "${s.image}")`);
+    problems.push(`${k("image")} must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s.image}")`);
   }
   if (s.api.minReplicas > s.api.maxReplicas) {
     problems.push(`${k("api.maxReplicas")} must be >= api.minReplicas (${s.api.minReplicas}) (got ${s.api.maxReplicas})`);

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { MOVING_TAGS, isMovingTag } from "../image-ref";
 import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
@@ -37,8 +38,8 @@ export interface ContainerImageArgs {
   tags?: Record<string, string>;
 }
 
-/** Tags that name a different image over time: never what production runs. Case-insensitive. */
-export const MOVING_TAGS = ["latest", "main", "master", "dev", "stable"] as const;
+// The moving tags are the one pinned-image rule's (components/image-ref.ts), shared with config and policy.
+export { MOVING_TAGS } from "../image-ref";
 
 /** Docker's tag grammar (distribution/reference). */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -48,7 +49,7 @@ export function assertDeployableTag(repositoryName: string, tag: string, product
   if (!DOCKER_TAG.test(tag)) {
     throw new Error(`image ${repositoryName}: tag "${tag}" is not a valid Docker tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
   }
-  if (production && (MOVING_TAGS as readonly string[]).includes(tag.toLowerCase())) {
+  if (production && isMovingTag(tag)) {
     throw new Error(`image ${repositoryName}: production refuses the moving tag "${tag}"; deploy a version or a git sha`);
   }
 }

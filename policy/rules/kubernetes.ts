@@ -4,7 +4,11 @@
  * images on prod, secrets only through `secretKeyRef`, a default-deny namespace, and host
  * networking for nothing but ScaiSend's SMTP listener (seed 001).
  */
+import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "../../components/image-ref";
 import { PolicyResource, ResourceRule, StackRule, Violation } from "./rule";
+
+// The one pinned-image rule (also config validation's and the ECR build's); re-exported for the rule's tests.
+export { imageTag };
 
 /** Pod annotation saying why a container has no probes (`components/k8s/pod-spec.ts`). */
 export const NO_PROBES_ANNOTATION = "scai.dev/no-probes-reason";
@@ -181,27 +185,17 @@ export const pdbForReplicatedDeployments: StackRule = {
   },
 };
 
-/** The tag of an image reference, "" when it has none; undefined when pinned by digest. */
-export function imageTag(image: string): string | undefined {
-  if (image.includes("@sha256:")) return undefined;
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.lastIndexOf(":");
-  return colon > lastSlash ? image.slice(colon + 1) : "";
-}
-
 export const pinnedImagesOnProd: ResourceRule = {
   kind: "resource",
   name: "k8s-pinned-images-on-prod",
   prodOnly: true,
-  description: "On prod every container image is pinned by a version tag or a digest: no `latest` and no untagged image, so a restart cannot silently change the code.",
+  description: `On prod every container image is pinned by a version tag or a digest: no moving tag (${MOVING_TAGS_PHRASE}) and no untagged image, so a restart cannot silently change the code.`,
   check(r) {
     const pod = podTemplate(r);
     if (!pod) return [];
     return containersOf(pod.spec).flatMap(c => {
-      const tag = typeof c.image === "string" ? imageTag(c.image) : "";
-      if (tag === "") return [`${r.props.metadata?.name}: container ${c.name} image ${c.image ?? "(none)"} has no tag`];
-      if (tag === "latest") return [`${r.props.metadata?.name}: container ${c.name} image ${c.image} uses the mutable tag latest`];
-      return [];
+      const reason = typeof c.image === "string" ? mutableImageReason(c.image) : "has no tag";
+      return reason === undefined ? [] : [`${r.props.metadata?.name}: container ${c.name} image ${c.image ?? "(none)"} ${reason}`];
     });
   },
 };

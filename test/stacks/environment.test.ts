@@ -136,7 +136,7 @@ describe("stack config: bad input fails early with one clear message", () => {
     ["an image without a tag", "dev", { "scaidrive.image": "scailabs/scaidrive" },
       'scai-platform:scaidrive.image must be an image reference with a tag or digest'],
     ["latest on prod", "prod", { "scaidrive.image": "scailabs/scaidrive:latest" },
-      'scai-platform:scaidrive.image must be pinned to a tag other than latest or a digest on prod (got "scailabs/scaidrive:latest")'],
+      'scai-platform:scaidrive.image must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "scailabs/scaidrive:latest")'],
     ["memory in GB", "dev", { "scaidrive.api.memory": "4GB" },
       'scai-platform:scaidrive.api.memory must be a memory quantity such as "512Mi" or "4Gi" (got "4GB")'],
     ["CPU as a word", "dev", { "scaidrive.workers.cpu": "two" },

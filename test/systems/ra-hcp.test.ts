@@ -97,6 +97,6 @@ describe("RA-HCP (seed 003)", () => {
     ]);
     assert.deepStrictEqual(problems("prod", { "rahcp.corsOrigins": "false" }), ['scai-platform:rahcp.corsOrigins must list explicit origins on prod, not * or false (got "false")']);
     assert.deepStrictEqual(problems("dev", { "rahcp.corsOrigins": "*", "rahcp.verifySsl": "false" }), []);
-    assert.deepStrictEqual(problems("prod", { "rahcp.image": "riksarkivet/ra-hcp:latest" }), ['scai-platform:rahcp.image must be pinned to a tag other than latest or a digest on prod (got "riksarkivet/ra-hcp:latest")']);
+    assert.deepStrictEqual(problems("prod", { "rahcp.image": "riksarkivet/ra-hcp:latest" }), ['scai-platform:rahcp.image must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "riksarkivet/ra-hcp:latest")']);
   });
 });
