@@ -1,5 +1,5 @@
 /**
- * RA-HCP (seed 003): a SvelteKit `frontend` and a FastAPI `backend` (gunicorn, one worker per
+ * RA-HCP: a SvelteKit `frontend` and a FastAPI `backend` (gunicorn, one worker per
  * pod, scaled by replicas) behind one Ingress host (`/api` to the backend, `/` to the frontend),
  * and a Redis cache in the cluster that only the backend reaches. One environment talks to one
  * HCP domain; prod verifies HCP's TLS and names its CORS origins.
@@ -8,23 +8,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { redisUrl } from "../components/data/data-plane";
 import { InClusterRedis } from "../components/data/in-cluster-redis";
 import { AppSecret } from "../components/k8s/app-secret";
-import { internetEgress } from "../components/k8s/network";
+import { EgressRule, internetEgress } from "../components/k8s/network";
+import { ipFamily } from "../components/dns/record-values";
 import { envVars } from "../components/k8s/pod-spec";
 import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
 import {
-  Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, memory, text,
+  Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, list, memory, text,
 } from "../stacks/schema";
 import { SystemContext, ingressControllerPeer } from "./context";
 
 export const RAHCP = "rahcp";
 
-/** Facts from the seed, not configuration. */
+/** Facts RA-HCP's operators require, not configuration. */
 export const RAHCP_SEED = {
   port: 8000,
   probes: { liveness: "/liveness", readiness: "/readiness" },
-  /** HCP's management API and its S3 endpoint. */
-  hcpPorts: [9090, 443],
   /** The Dockerfile's CMD, with the worker count as its one variable. */
   gunicorn: (workers: number) => [
     "gunicorn", "app.main:app",
@@ -44,6 +43,19 @@ export const RAHCP_SEED = {
 
 const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
 
+/** An IPv4 or IPv6 block: an address and a prefix length its family allows. */
+export function isCidr(v: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  const family = m ? ipFamily(m[1]) : undefined;
+  return family !== undefined && Number(m![2]) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Whether HCP_DOMAIN names no real HCP: `.localhost` names never leave the machine (RFC 6761),
+ * so the backend's /readiness, which checks HCP MAPI, cannot pass.
+ */
+export const isPlaceholderHcp = (domain: string): boolean => domain === "localhost" || domain.endsWith(".localhost");
+
 export const rahcpSchema = {
   rahcp: {
     image: image({
@@ -59,24 +71,39 @@ export const rahcpSchema = {
       description: "HCP_DOMAIN: the one HCP system this environment manages.",
       default: { local: "hcp.scai.localhost", dev: undefined, prod: undefined },
     }),
+    hcp: {
+      cidrs: list<string>({
+        description: "Address ranges of the HCP system (MAPI and S3 endpoints), e.g. its private or VPN network: the backend may reach these on hcp.ports. Default: [] (HCP on public addresses: the public internet on hcp.ports).",
+        itemCheck: isCidr,
+        itemExpectation: "CIDR blocks such as 10.20.0.0/16",
+        default: [],
+      }),
+      ports: list<string>({
+        description: "TCP ports of the HCP endpoints the backend reaches: MAPI and S3.",
+        minItems: 1,
+        itemCheck: v => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535,
+        itemExpectation: "TCP ports",
+        default: ["9090", "443"],
+      }),
+    },
     verifySsl: boolean({ description: "HCP_VERIFY_SSL. Must be true on prod.", default: perProfile(false, true, true) }),
     corsOrigins: text({
       description: "CORS_ORIGINS, comma-separated. Default: https://<hostname>. Never * on prod.",
       optional: true,
     }),
     backend: {
-      replicas: integer({ description: "Backend pods (seed 003: dev 1, prod 5).", min: 1, default: perProfile(1, 1, 5) }),
-      workers: integer({ description: "Gunicorn workers per pod (seed 003: 1, scale with replicas so probes see every worker).", min: 1, default: 1 }),
+      replicas: integer({ description: "Backend pods (RA-HCP's table: dev 1, prod 5).", min: 1, default: perProfile(1, 1, 5) }),
+      workers: integer({ description: "Gunicorn workers per pod (1: scale with replicas so probes see every worker).", min: 1, default: 1 }),
       autoscaling: boolean({ description: "Scale backend pods on CPU between replicas and maxReplicas.", default: false }),
       maxReplicas: integer({ description: "HPA maximum, when autoscaling.", min: 1, default: perProfile(2, 3, 10) }),
       targetCpu: integer({ description: "HPA CPU utilisation target, percent.", min: 10, max: 100, default: 70 }),
-      cpu: cpu({ description: "CPU request per backend pod (seed 003 values-prod: 250m).", default: "250m" }),
+      cpu: cpu({ description: "CPU request per backend pod (RA-HCP's values-prod: 250m).", default: "250m" }),
       cpuLimit: cpu({ description: "CPU limit per backend pod (values-prod: 1000m).", default: "1" }),
       memory: memory({ description: "Memory request per backend pod (values-prod: 256Mi).", default: "256Mi" }),
       memoryLimit: memory({ description: "Memory limit per backend pod (values-prod: 512Mi).", default: "512Mi" }),
     },
     frontend: {
-      replicas: integer({ description: "Frontend pods (seed 003: dev 1, prod 2).", min: 1, default: perProfile(1, 1, 2) }),
+      replicas: integer({ description: "Frontend pods (RA-HCP's table: dev 1, prod 2).", min: 1, default: perProfile(1, 1, 2) }),
       cpu: cpu({ description: "CPU request per frontend pod.", default: "100m" }),
       cpuLimit: cpu({ description: "CPU limit per frontend pod.", default: "500m" }),
       memory: memory({ description: "Memory request per frontend pod.", default: "128Mi" }),
@@ -95,6 +122,9 @@ export function checkRaHcp(s: RaHcpSettings, ctx: { profile: Profile; project: s
       if (!isImmutableImageRef(s[key])) problems.push(`${k(key)} must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s[key]}")`);
     }
     if (!s.verifySsl) problems.push(`${k("verifySsl")} must be true on prod: HCP traffic is otherwise open to interception (got false)`);
+  }
+  if (ctx.profile !== "local" && isPlaceholderHcp(s.hcpDomain)) {
+    problems.push(`${k("hcpDomain")} must name a reachable HCP on ${ctx.profile}: a .localhost name never resolves to one, so no backend would ever be ready (got "${s.hcpDomain}")`);
   }
   const origins = s.corsOrigins?.split(",").map(o => o.trim());
   if (origins?.some(o => o === "")) problems.push(`${k("corsOrigins")} must not hold empty origins (got "${s.corsOrigins}")`);
@@ -125,7 +155,7 @@ export class RaHcp extends pulumi.ComponentResource {
     const labels = (role: string) => naming.labels(RAHCP, role);
 
     // Always in the cluster, even where other systems use a managed Redis: a per-environment cache
-    // that only this backend may reach (seed 003's checklist), so no other peer is admitted.
+    // that only this backend may reach (RA-HCP's checklist), so no other peer is admitted.
     const redis = new InClusterRedis(name("redis"), {
       namespace: ns,
       selector: labels("redis"),
@@ -143,6 +173,14 @@ export class RaHcp extends pulumi.ComponentResource {
       values: { REDIS_URL: redisUrl(redis) },
     }, child);
     this.secretName = secret.secretName;
+
+    // HCP's management API and S3 endpoint: at the configured ranges (private or VPN, the common
+    // case), else on public addresses.
+    const hcpPorts = s.hcp.ports.map(Number);
+    const toHcp: EgressRule = s.hcp.cidrs.length > 0
+      ? { to: s.hcp.cidrs.map(cidr => ({ ipBlock: { cidr } })), ports: hcpPorts.map(port => ({ protocol: "TCP", port })) }
+      : internetEgress(hcpPorts);
+    const placeholder = isPlaceholderHcp(s.hcpDomain);
 
     const frontendSelector = labels("frontend");
     const backend = new Workload(name("backend"), {
@@ -174,8 +212,13 @@ export class RaHcp extends pulumi.ComponentResource {
       uses: [redis.access],
       // Browsers through the ingress controller; server-side rendering from the frontend pods.
       allowFrom: [ingressControllerPeer(env), { podSelector: { matchLabels: frontendSelector } }],
-      // HCP's management API (9090) and S3 endpoint (443).
-      allowEgress: [internetEgress([...RAHCP_SEED.hcpPorts])],
+      allowEgress: [toHcp],
+      // With no HCP to reach (local's placeholder domain) /readiness never passes: the pods run and
+      // stay out of the Service, and the deployment does not wait for a readiness that cannot come.
+      annotations: placeholder ? {
+        "pulumi.com/skipAwait": "true",
+        "scai.dev/unready-reason": `HCP_DOMAIN ${s.hcpDomain} is a placeholder; /readiness checks HCP MAPI, so backend pods stay unready until rahcp.hcpDomain names a reachable HCP`,
+      } : undefined,
     }, { parent: this, dependsOn: [secret, ...redis.ready] });
     this.apiAddress = pulumi.interpolate`http://${backend.serviceName}.${ns}.svc.cluster.local:${RAHCP_SEED.port}`;
 
@@ -185,7 +228,7 @@ export class RaHcp extends pulumi.ComponentResource {
       image: s.frontendImage,
       replicas: s.frontend.replicas,
       port: { name: "http", containerPort: RAHCP_SEED.port },
-      // The seed names no frontend health endpoint: the server accepting connections is the check.
+      // RA-HCP names no frontend health endpoint: the server accepting connections is the check.
       probes: { liveness: { kind: "tcp", port: "http" }, readiness: { kind: "tcp", port: "http" } },
       resources: {
         requests: { cpu: s.frontend.cpu, memory: s.frontend.memory },

@@ -47,6 +47,8 @@ export interface WorkloadArgs {
   allowEgress?: EgressRule[];
   /** ServiceAccount annotations, e.g. an IRSA role ARN. Default: none. */
   serviceAccountAnnotations?: Record<string, Input<string>>;
+  /** Annotations of the Deployment itself, e.g. `pulumi.com/skipAwait`. Default: none. */
+  annotations?: Record<string, string>;
   /** Pod annotations, e.g. Prometheus scrape hints. Default: none. */
   podAnnotations?: Record<string, Input<string>>;
   /** Run in the node's network namespace (ScaiSend SMTP only). Default: false. */
@@ -113,7 +115,7 @@ export class Workload extends pulumi.ComponentResource {
 
     const scaled = args.autoscaling !== undefined || args.externallyScaled === true;
     this.deployment = new k8s.apps.v1.Deployment(name, {
-      metadata,
+      metadata: args.annotations ? { ...metadata, annotations: args.annotations } : metadata,
       spec: {
         replicas,
         revisionHistoryLimit: 5,

@@ -1,11 +1,11 @@
-/** RA-HCP as seed 003 describes it: replicas per environment, probes, routing, Redis only for the backend. */
+/** RA-HCP as its operators describe it: replicas per environment, probes, routing, Redis only for the backend. */
 import * as assert from "assert";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
 import { Captured, envOf, evaluateStack, named, ofKind, stackSource } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];
 
-describe("RA-HCP (seed 003)", () => {
+describe("RA-HCP", () => {
   let dev: Captured[];
   let prod: Captured[];
 
@@ -14,7 +14,7 @@ describe("RA-HCP (seed 003)", () => {
     prod = (await evaluateStack("prod")).resources;
   });
 
-  it("replicas per the seed's table: backend dev 1, prod 5; frontend dev 1, prod 2", () => {
+  it("replicas per RA-HCP's table: backend dev 1, prod 5; frontend dev 1, prod 2", () => {
     const replicas = (r: Captured[]) => ["rahcp-backend", "rahcp-frontend"].map(n => named(r, "Deployment", n).spec.replicas);
     assert.deepStrictEqual(replicas(dev), [1, 1]);
     assert.deepStrictEqual(replicas(prod), [5, 2]);
@@ -98,5 +98,47 @@ describe("RA-HCP (seed 003)", () => {
     assert.deepStrictEqual(problems("prod", { "rahcp.corsOrigins": "false" }), ['scai-platform:rahcp.corsOrigins must list explicit origins on prod, not * or false (got "false")']);
     assert.deepStrictEqual(problems("dev", { "rahcp.corsOrigins": "*", "rahcp.verifySsl": "false" }), []);
     assert.deepStrictEqual(problems("prod", { "rahcp.image": "riksarkivet/ra-hcp:latest" }), ['scai-platform:rahcp.image must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "riksarkivet/ra-hcp:latest")']);
+  });
+});
+
+describe("RA-HCP to HCP: where the backend may connect", () => {
+  const problems = (stack: string, o: Record<string, string>) => {
+    try { loadEnvironment(stackSource(stack, o)); return []; } catch (e) { return (e as ConfigError).problems; }
+  };
+  const hcpEgress = (r: Captured[]) => named(r, "NetworkPolicy", "rahcp-backend").spec.egress
+    .filter((e: any) => e.ports?.some((p: any) => p.port !== 6379));
+
+  it("an HCP on private or VPN ranges: egress to exactly those ranges on the configured ports, nothing public", async () => {
+    const { resources } = await evaluateStack("prod", { "rahcp.hcp.cidrs": '["10.20.0.0/16","192.168.50.0/24"]', "rahcp.hcp.ports": '["9090","8443"]' });
+    assert.deepStrictEqual(hcpEgress(resources), [{
+      to: [{ ipBlock: { cidr: "10.20.0.0/16" } }, { ipBlock: { cidr: "192.168.50.0/24" } }],
+      ports: [{ protocol: "TCP", port: 9090 }, { protocol: "TCP", port: 8443 }],
+    }]);
+  });
+
+  it("by default HCP is on public addresses: the internet (private ranges excepted) on MAPI 9090 and S3 443", async () => {
+    const { resources } = await evaluateStack("prod");
+    const [rule] = hcpEgress(resources);
+    assert.strictEqual(rule.to[0].ipBlock.cidr, "0.0.0.0/0");
+    assert.ok(rule.to[0].ipBlock.except.includes("10.0.0.0/8"));
+    assert.deepStrictEqual(rule.ports.map((p: any) => p.port), [9090, 443]);
+  });
+
+  it("refuses malformed ranges and ports, naming the key", () => {
+    assert.deepStrictEqual(problems("prod", { "rahcp.hcp.cidrs": '["10.20.0.0/33"]' }).map(p => p.split(" must ")[0]), ["scai-platform:rahcp.hcp.cidrs"]);
+    assert.deepStrictEqual(problems("prod", { "rahcp.hcp.ports": '["http"]' }).map(p => p.split(" must ")[0]), ["scai-platform:rahcp.hcp.ports"]);
+  });
+
+  it("local's placeholder HCP: the backend says why it stays unready and the deployment does not wait for it; dev and prod refuse a placeholder", async () => {
+    const local = (await evaluateStack("local")).resources;
+    const backend = named(local, "Deployment", "rahcp-backend");
+    assert.strictEqual(backend.metadata.annotations["pulumi.com/skipAwait"], "true");
+    assert.match(backend.metadata.annotations["scai.dev/unready-reason"], /HCP_DOMAIN hcp\.scai\.localhost is a placeholder; \/readiness checks HCP MAPI/);
+    assert.strictEqual(named(local, "Deployment", "rahcp-frontend").metadata.annotations, undefined);
+    const prod = (await evaluateStack("prod")).resources;
+    assert.strictEqual(named(prod, "Deployment", "rahcp-backend").metadata.annotations, undefined);
+    assert.deepStrictEqual(problems("dev", { "rahcp.hcpDomain": "hcp.scai.localhost" }), [
+      'scai-platform:rahcp.hcpDomain must name a reachable HCP on dev: a .localhost name never resolves to one, so no backend would ever be ready (got "hcp.scai.localhost")',
+    ]);
   });
 });
