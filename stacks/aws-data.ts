@@ -69,7 +69,8 @@ export function ecrImages(env: Environment, naming: Naming, provider: aws.Provid
         protect: env.protect,
         tags: { [SYSTEM_TAG]: system },
       }, { parent, providers: [provider] });
-      return { ref: built.imageRef, revision: `${repositoryName}:${tag}` };
+      // The pushed tag carries the build context's digest: a rebuild is a new release (and migration).
+      return { ref: built.imageRef, revision: `${repositoryName}:${built.pushedTag}` };
     },
   };
 }

@@ -14,7 +14,7 @@ import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
 import type { CheckContext } from "./registry";
 import {
-  Values, boolean, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
+  Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
 } from "../stacks/schema";
 import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
@@ -64,7 +64,6 @@ export const scaidriveSchema = {
     jwtIssuer: httpsUrl({ description: "SCAIDRIVE_JWT_ISSUER (iss of ScaiKey tokens). Default: scaikey.url.", optional: true }),
     database: {
       engine: oneOf(["mariadb", "mysql"] as const, { description: "Database engine.", default: "mariadb" }),
-      readReplica: boolean({ description: "Add a read replica (large tenants).", default: false }),
     },
     api: {
       replicas: integer({ description: "API pods at creation.", min: 1, default: perProfile(1, 3) }),
@@ -157,7 +156,6 @@ export class ScaiDrive extends pulumi.ComponentResource {
       engine: s.database.engine,
       database: SCAIDRIVE,
       username: SCAIDRIVE,
-      readReplica: s.database.readReplica,
     }, this);
     const redis = ctx.data.redis(SCAIDRIVE, { maxmemoryPolicy: "noeviction" }, this);
     const bucketRequest: BucketRequest = {

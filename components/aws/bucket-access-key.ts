@@ -12,6 +12,11 @@ export interface BucketAccessKeyArgs {
   bucketArn: Input<string>;
   /** KMS key of the bucket, when it has one. Default: none. */
   kmsKeyArn?: Input<string>;
+  /**
+   * `secrets.rotation`: a new value replaces the key pair like every other generated credential.
+   * The new key is created (IAM allows two per user) and the app Secret updated before the old one is deleted.
+   */
+  rotation: string;
   /** Tags. Default: none. */
   tags?: Record<string, string>;
 }
@@ -29,7 +34,7 @@ export class BucketAccessKey extends pulumi.ComponentResource {
     const child = childOptions(this, opts);
     const user = new aws.iam.User(name, { name: args.userName, tags: args.tags }, child);
     new aws.iam.UserPolicy(name, { user: user.name, policy: bucketUsePolicy(args.bucketArn, args.kmsKeyArn) }, child);
-    const key = new aws.iam.AccessKey(name, { user: user.name }, child);
+    const key = new aws.iam.AccessKey(name, { user: user.name }, { ...child, replacementTrigger: args.rotation });
     this.accessKeyId = pulumi.secret(key.id);
     this.secretAccessKey = pulumi.secret(key.secret);
     this.registerOutputs({ accessKeyId: this.accessKeyId });

@@ -1,3 +1,5 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
@@ -14,7 +16,10 @@ export interface ContainerImageArgs {
   context: string;
   /** Dockerfile to build. Default: `<context>/Dockerfile`. */
   dockerfile?: string;
-  /** Tag to push, e.g. 1.4.2 or a git sha. On production, moving tags (`MOVING_TAGS`) are refused. */
+  /**
+   * Configured tag, e.g. 1.4.2 or a git sha. On production, moving tags (`MOVING_TAGS`) are refused.
+   * It is pushed as `<tag>-<build context digest>` wherever the repository keeps it immutable (`pushedTag`).
+   */
   tag: string;
   /**
    * Production: the repository's tags are all immutable. Elsewhere the moving tags stay
@@ -54,6 +59,45 @@ export function assertDeployableTag(repositoryName: string, tag: string, product
   }
 }
 
+/** Hex characters of the build context's digest appended to a pushed tag. */
+export const CONTEXT_DIGEST_LENGTH = 12;
+
+/**
+ * A digest of a build context: every file's path and content, in path order (`.git` left out).
+ * Throws, naming the folder, when it is not a directory: nothing could be built from it.
+ */
+export function contextDigest(repositoryName: string, dir: string): string {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(`image ${repositoryName}: build context ${dir} is not a folder (images.contextRoot/<system> must hold its Dockerfile)`);
+  }
+  const hash = crypto.createHash("sha256");
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name === ".git") continue;
+      const p = path.join(rel, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) hash.update(`${p}\0`).update(fs.readFileSync(path.join(dir, p))).update("\0");
+    }
+  };
+  walk("");
+  return hash.digest("hex");
+}
+
+/**
+ * The tag an image is pushed under. ECR refuses to overwrite an immutable tag, so a rebuild under
+ * an unchanged configured tag would fail in the middle of an update: every immutable tag (all of
+ * them on production, all but the moving ones elsewhere) carries the digest of its build context,
+ * `<tag>-<digest>`. A changed context is a new tag; an unchanged one pushes nothing.
+ */
+export function pushedTag(repositoryName: string, tag: string, production: boolean, context: string): string {
+  if (!production && isMovingTag(tag)) return tag;
+  const full = `${tag}-${contextDigest(repositoryName, context).slice(0, CONTEXT_DIGEST_LENGTH)}`;
+  if (!DOCKER_TAG.test(full)) {
+    throw new Error(`image ${repositoryName}: tag "${tag}" is too long to carry its build digest (${full.length} of 128 characters)`);
+  }
+  return full;
+}
+
 function assertPositiveInteger(repositoryName: string, field: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new Error(`image ${repositoryName}: ${field} must be a positive integer, got ${value}`);
@@ -70,6 +114,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   /** The pushed image by digest (`<repositoryUrl>@sha256:…`): what pods run. */
   public readonly imageRef: pulumi.Output<string>;
   public readonly repositoryUrl: pulumi.Output<string>;
+  /** The tag the image was pushed under. */
+  public readonly pushedTag: string;
 
   constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
     const untaggedExpireDays = args.untaggedExpireDays ?? 7;
@@ -78,6 +124,7 @@ export class ContainerImage extends pulumi.ComponentResource {
     assertDeployableTag(args.repositoryName, args.tag, args.production);
     assertPositiveInteger(args.repositoryName, "untaggedExpireDays", untaggedExpireDays);
     assertPositiveInteger(args.repositoryName, "keepTagged", keepTagged);
+    const tag = pushedTag(args.repositoryName, args.tag, args.production, args.context);
 
     super("scai:aws:ContainerImage", name, {}, opts);
     const child = childOptions(this, opts);
@@ -126,7 +173,7 @@ export class ContainerImage extends pulumi.ComponentResource {
     // Invoked under this component so it uses the same AWS provider as the repository.
     const login = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
     const image = new docker.Image(name, {
-      imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`,
+      imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
       build: { context: args.context, dockerfile, platform },
       registry: {
         server: repository.repositoryUrl,
@@ -137,6 +184,7 @@ export class ContainerImage extends pulumi.ComponentResource {
     }, child);
 
     this.repositoryUrl = repository.repositoryUrl;
+    this.pushedTag = tag;
     this.imageRef = image.repoDigest;
     this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef });
   }

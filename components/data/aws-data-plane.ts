@@ -141,7 +141,7 @@ export class AwsDataPlane implements DataPlane, SecretStore {
     }, this.options(parent));
     const key = this.a.staticBucketKeys
       ? new BucketAccessKey(`${roleName}-key`, {
-          userName: `${roleName}-user`, bucketArn: bucket.arn, kmsKeyArn: this.a.kmsKeyArn, tags: this.tags(owner),
+          userName: `${roleName}-user`, bucketArn: bucket.arn, kmsKeyArn: this.a.kmsKeyArn, rotation: this.a.rotation, tags: this.tags(owner),
         }, this.options(parent))
       : undefined;
     return {

@@ -1,5 +1,8 @@
 import * as assert from "assert";
-import { ContainerImage, ContainerImageArgs, MOVING_TAGS } from "../../components/aws/container-image";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ContainerImage, ContainerImageArgs, MOVING_TAGS, contextDigest } from "../../components/aws/container-image";
 import { AWS_CALL_MOCKS, Captured, evaluate, isSecretValue, output } from "../harness";
 
 const REPOSITORY = "aws:ecr/repository:Repository";
@@ -9,9 +12,15 @@ const TOKEN = "aws:ecr/getAuthorizationToken:getAuthorizationToken";
 const PROD_URL = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/scai-prod-scaidrive";
 const DEV_URL = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/scai-dev-scaidrive";
 
+/** A build context on disk: its digest names what is pushed. */
+const CONTEXT = fs.mkdtempSync(path.join(os.tmpdir(), "scai-image-"));
+fs.writeFileSync(path.join(CONTEXT, "Dockerfile"), "FROM scratch\nCOPY app /app\n");
+fs.writeFileSync(path.join(CONTEXT, "app"), "v1\n");
+const DIGEST = () => contextDigest("x", CONTEXT).slice(0, 12);
+
 const base: ContainerImageArgs = {
   repositoryName: "scai-dev-scaidrive",
-  context: "apps/scaidrive",
+  context: CONTEXT,
   tag: "1.4.2",
   production: false,
 };
@@ -92,18 +101,18 @@ describe("ContainerImage component (ECR repository + docker.Image)", () => {
 
   it("builds <context>/Dockerfile for linux/amd64 and pushes <repositoryUrl>:<tag> with the ECR login of the repository's registry", async () => {
     const image = one(prod, IMAGE).inputs;
-    assert.strictEqual(image.imageName, `${PROD_URL}:1.4.2`);
-    assert.deepStrictEqual(image.build, { context: "apps/scaidrive", dockerfile: "apps/scaidrive/Dockerfile", platform: "linux/amd64" });
+    assert.strictEqual(image.imageName, `${PROD_URL}:1.4.2-${DIGEST()}`);
+    assert.deepStrictEqual(image.build, { context: CONTEXT, dockerfile: path.join(CONTEXT, "Dockerfile"), platform: "linux/amd64" });
     assert.deepStrictEqual(image.registry, { server: PROD_URL, username: "AWS", password: "ecr-login-token" });
     assert.strictEqual(loginCalls.length, 1);
     assert.strictEqual(await output(prodImage.repositoryUrl), PROD_URL);
 
     const { resources } = await evaluate("dev", () => new ContainerImage("scaidrive", {
-      ...base, tag: "3f9c2ab", dockerfile: "apps/scaidrive/docker/api.Dockerfile", platform: "linux/arm64",
+      ...base, tag: "3f9c2ab", dockerfile: "docker/api.Dockerfile", platform: "linux/arm64",
     }));
     const custom = one(resources, IMAGE).inputs;
-    assert.strictEqual(custom.imageName, `${DEV_URL}:3f9c2ab`);
-    assert.deepStrictEqual(custom.build, { context: "apps/scaidrive", dockerfile: "apps/scaidrive/docker/api.Dockerfile", platform: "linux/arm64" });
+    assert.strictEqual(custom.imageName, `${DEV_URL}:3f9c2ab-${DIGEST()}`);
+    assert.deepStrictEqual(custom.build, { context: CONTEXT, dockerfile: "docker/api.Dockerfile", platform: "linux/arm64" });
   });
 
   it("imageRef is the pushed image pinned by digest, which is what pods run", async () => {
@@ -142,8 +151,29 @@ describe("ContainerImage component (ECR repository + docker.Image)", () => {
         assert.deepStrictEqual(resources, []);
       }
     }
-    const longest = await attempt("prod", { ...prodArgs, tag: `_${"a".repeat(127)}` });
+    // 115 characters leave room for "-<12-character digest>" within Docker's 128.
+    const longest = await attempt("prod", { ...prodArgs, tag: `_${"a".repeat(114)}` });
     assert.strictEqual(longest.error, undefined);
+    const tooLong = await attempt("prod", { ...prodArgs, tag: `_${"a".repeat(115)}` });
+    assert.match(tooLong.error!.message, /too long to carry its build digest \(129 of 128 characters\)/);
+  });
+
+  it("an immutable tag carries the build context's digest: a changed context is a new tag, not a refused overwrite mid-update", async () => {
+    const before = DIGEST();
+    assert.match(before, /^[0-9a-f]{12}$/);
+    fs.writeFileSync(path.join(CONTEXT, "app"), "v2\n");
+    try {
+      const { resources } = await evaluate("prod", () => new ContainerImage("scaidrive", prodArgs));
+      const after = DIGEST();
+      assert.notStrictEqual(after, before);
+      assert.strictEqual(one(resources, IMAGE).inputs.imageName, `${PROD_URL}:1.4.2-${after}`);
+    } finally {
+      fs.writeFileSync(path.join(CONTEXT, "app"), "v1\n");
+    }
+    assert.strictEqual(DIGEST(), before, "the digest depends only on the context's files");
+    const missing = await attempt("prod", { ...prodArgs, context: path.join(CONTEXT, "nope") });
+    assert.match(missing.error!.message, /^image scai-prod-scaidrive: build context .*nope is not a folder/);
+    assert.deepStrictEqual(missing.resources, []);
   });
 
   it("dev accepts `latest` (its repository lets that tag move)", async () => {

@@ -4,7 +4,11 @@
  * the whole program's capture for both stacks and compare them.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { contextDigest } from "../../components/aws/container-image";
 import { loadEnvironment } from "../../stacks/environment";
 import {
   Captured, MOCK_ACCOUNT, StackEvaluation, captured, dependsOn, evaluateStack, generatedSecrets, isSecretValue, mockClusterNetwork,
@@ -253,18 +257,23 @@ describe("AWS data plane on dev and prod", () => {
 
 describe("images built from source into ECR (images.build)", () => {
   let e: StackEvaluation;
+  /** A build context root on disk: <root>/scaidrive/Dockerfile. */
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "scai-contexts-"));
   before(async () => {
-    e = await evaluateStack("prod", { "images.build": '["scaidrive"]', systems: '["scaidrive","novitai"]' });
+    fs.mkdirSync(path.join(root, "scaidrive"));
+    fs.writeFileSync(path.join(root, "scaidrive", "Dockerfile"), "FROM scratch\n");
+    e = await evaluateStack("prod", { "images.build": '["scaidrive"]', "images.contextRoot": root, systems: '["scaidrive","novitai"]' });
   });
 
-  it("ScaiDrive is built from images/scaidrive under its configured tag into an immutable, scanned ECR repository of prod", () => {
+  it("ScaiDrive is built from <contextRoot>/scaidrive under its configured tag and the context's digest into an immutable, scanned ECR repository of prod", () => {
     const repo = one(e.resources, "aws:ecr/repository:Repository", () => true).inputs;
     assert.strictEqual(repo.name, "scai-prod-scaidrive");
     assert.deepStrictEqual([repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush], ["IMMUTABLE", true]);
     assert.strictEqual(repo.encryptionConfigurations[0].encryptionType, "KMS");
     const image = one(e.resources, "docker:index/image:Image", () => true).inputs;
-    assert.strictEqual(image.imageName, `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scai-prod-scaidrive:1.4.2`);
-    assert.strictEqual(image.build.context, "images/scaidrive");
+    const digest = contextDigest("scai-prod-scaidrive", path.join(root, "scaidrive")).slice(0, 12);
+    assert.strictEqual(image.imageName, `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scai-prod-scaidrive:1.4.2-${digest}`);
+    assert.strictEqual(image.build.context, path.join(root, "scaidrive"));
   });
 
   it("its pods run the pushed image by digest; Novitai keeps its configured image", () => {
