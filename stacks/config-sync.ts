@@ -91,7 +91,7 @@ export function configTable(): string {
   const out: string[] = [];
   for (const [group, rows] of groups) {
     out.push(group === "(top level)" ? "### Top-level values" : `### ${group}`, "");
-    if (group !== "(top level)") out.push(`\`scai-platform:${group}\`, a mapping; set one value with \`pulumi config set --path ${rows[0][0]} <value>\`.`, "");
+    if (group !== "(top level)") out.push(`\`scai-platform:${group}\`, a mapping; set one value with \`npm run pulumi -- config set --path ${rows[0][0]} <value> --stack <stack>\`.`, "");
     out.push("| key | type | default | meaning |", "|---|---|---|---|");
     for (const [key, f] of rows) {
       const type = f.secret ? "secret string" : f.type === "array" ? "list of strings" : f.type;

@@ -31,7 +31,7 @@ describe("stack config: profiles and defaults", () => {
     assert.strictEqual(env.systems.scaidrive?.api.replicas, 1);
   });
 
-  it("prod protects stateful resources, applies to a cluster and keeps the seed's ScaiDrive numbers", () => {
+  it("prod protects stateful resources, applies to a cluster and keeps ScaiDrive's required numbers", () => {
     const env = loadEnvironment(stackSource("prod"));
     assert.strictEqual(env.profile, "prod");
     assert.strictEqual(env.namespace, "scai-prod");
