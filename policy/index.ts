@@ -16,6 +16,6 @@ const profile = process.env.SCAI_POLICY_PROFILE || new pulumi.Config("scai-platf
 const ctx = policyContext(stack, profile);
 
 new PolicyPack("scai-platform", {
-  description: `Hardening rules from the Scai seeds; ${ctx.prod ? "mandatory" : "advisory"} on stack ${stack || "(unknown)"}.`,
+  description: `Hardening rules from the Scai systems' requirements; ${ctx.prod ? "mandatory" : "advisory"} on stack ${stack || "(unknown)"}.`,
   policies: policies(allRules, ctx),
 });

@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import { DriverError, REPO_ROOT, engineEnv, findPulumi, pinnedPulumiVersion } from "./driver";
 
 /** The stack named by `--stack X`, `--stack=X`, `-s X` or `-s=X`, if any. */
@@ -35,9 +36,18 @@ export function cliEnv(argv: readonly string[], env: Readonly<NodeJS.ProcessEnv>
   return vars;
 }
 
+/** The CLI's own `--cwd X` / `-C X` (the project folder), as arguments to repeat, or none. */
+export function cwdArgs(argv: readonly string[]): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^(?:--cwd|-C)(?:=(.*))?$/.exec(argv[i]);
+    if (m) return m[1] !== undefined ? [argv[i]] : [argv[i], argv[i + 1]];
+  }
+  return [];
+}
+
 /** Whether `pulumi <argv>` works on an existing stack only and is one a user runs before the first `up` (`config ...`). */
 export function needsStack(argv: readonly string[]): boolean {
-  const words = argv.filter((a, i) => !a.startsWith("-") && !/^(--stack|-s)$/.test(argv[i - 1] ?? ""));
+  const words = argv.filter((a, i) => !a.startsWith("-") && !/^(--stack|-s|--cwd|-C)$/.test(argv[i - 1] ?? ""));
   return words[0] === "config";
 }
 
@@ -60,13 +70,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const env = { ...process.env, ...vars };
   const stack = stackOf(argv);
-  if (stack !== undefined && needsStack(argv) && fs.existsSync(`${REPO_ROOT}/Pulumi.${stack}.yaml`)) {
+  const cwd = cwdArgs(argv);
+  const project = cwd.length > 0 ? path.resolve(REPO_ROOT, cwd[cwd.length - 1].replace(/^(--cwd|-C)=/, "")) : REPO_ROOT;
+  if (stack !== undefined && needsStack(argv) && fs.existsSync(path.join(project, `Pulumi.${stack}.yaml`))) {
     // A fresh clone has the stack's file but not the stack: create it as `npm run deploy -- up` would.
-    const ls = spawnSync(command, ["stack", "ls", "--json"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+    const ls = spawnSync(command, [...cwd, "stack", "ls", "--json"], { cwd: REPO_ROOT, env, encoding: "utf8" });
     const known = ls.status === 0 && (JSON.parse(ls.stdout || "[]") as Array<{ name: string }>).some(s => s.name === stack);
     if (!known) {
       console.error(`stack ${stack} is not in ${vars.PULUMI_BACKEND_URL} yet: creating it (pulumi stack init ${stack})`);
-      const init = spawnSync(command, ["stack", "init", stack, "--no-select"], { cwd: REPO_ROOT, env, stdio: "inherit" });
+      const init = spawnSync(command, [...cwd, "stack", "init", stack, "--no-select"], { cwd: REPO_ROOT, env, stdio: "inherit" });
       if (init.status !== 0) return init.status ?? 1;
     }
   }

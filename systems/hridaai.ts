@@ -1,5 +1,5 @@
 /**
- * HridaAI (seed 002) in its scaled configuration: stateless `web` replicas on PostgreSQL with
+ * HridaAI in its scaled configuration: stateless `web` replicas on PostgreSQL with
  * pgvector, Redis for websockets and shared state, S3 for uploads, Apache Tika for content
  * extraction (in the cluster, reachable only from HridaAI), and one migration Job as the only
  * process with ENABLE_DB_MIGRATIONS=true.
@@ -19,7 +19,7 @@ import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
 
 export const HRIDAAI = "hridaai";
 
-/** Facts from the seed (and the image it documents), not configuration. */
+/** Facts HridaAI's operators require (and of the image they document), not configuration. */
 export const HRIDAAI_SEED = {
   /** The image's HTTP port. */
   port: 8080,
@@ -28,7 +28,7 @@ export const HRIDAAI_SEED = {
   websocketPath: "/ws/socket.io",
   websocketTimeoutSeconds: 3600,
   tika: { image: "apache/tika:2.9.2.1-full", port: 9998, uid: 35002, probe: "/tika" },
-  /** Fixed by the seed's scaled configuration: the orchestrator scales, not the app. */
+  /** Fixed by HridaAI's scaled configuration: the orchestrator scales, not the app. */
   fixedEnv: {
     VECTOR_DB: "pgvector",
     WEBSOCKET_MANAGER: "redis",
@@ -36,7 +36,7 @@ export const HRIDAAI_SEED = {
     STORAGE_PROVIDER: "s3",
     CONTENT_EXTRACTION_ENGINE: "tika",
     UVICORN_WORKERS: "1",
-    // A concurrency ceiling, not a thread count: "never lower it" (seed 002).
+    // A concurrency ceiling, not a thread count: "never lower it", say its operators.
     THREAD_POOL_SIZE: "2000",
     DATABASE_USER_ACTIVE_STATUS_UPDATE_INTERVAL: "300",
     ENABLE_PROFILE_IMAGE_URL_FORWARDING: "false",
@@ -71,7 +71,7 @@ export const hridaaiSchema = {
       default: ["python", "-c", "import open_webui.config"],
     }),
     jwtExpiresIn: text({
-      description: "JWT_EXPIRES_IN: shorter than the image's four weeks (seed 002's hardening).",
+      description: "JWT_EXPIRES_IN: shorter than the image's four weeks (HridaAI's hardening).",
       expectation: "a duration such as 8h, 1d or 4w",
       check: isJwtDuration,
       default: perProfile("1d", "8h", "8h"),
@@ -85,8 +85,8 @@ export const hridaaiSchema = {
       memory: memory({ description: "Memory request and limit per web pod.", default: perProfile("1Gi", "2Gi", "4Gi") }),
     },
     database: {
-      poolSize: integer({ description: "DATABASE_POOL_SIZE per pod (seed 002's starting point: 15).", min: 1, default: 15 }),
-      maxOverflow: integer({ description: "DATABASE_POOL_MAX_OVERFLOW per pod (seed 002: 20).", min: 0, default: 20 }),
+      poolSize: integer({ description: "DATABASE_POOL_SIZE per pod (HridaAI's starting point: 15).", min: 1, default: 15 }),
+      maxOverflow: integer({ description: "DATABASE_POOL_MAX_OVERFLOW per pod (HridaAI's starting point: 20).", min: 0, default: 20 }),
     },
     embedding: {
       engine: oneOf(["local", "openai", "ollama"] as const, {
@@ -180,7 +180,7 @@ export class HridaAi extends pulumi.ComponentResource {
       rotation: env.secretsRotation,
       mirror: ctx.secretStore,
       // One key shared by every replica, so sessions survive rolling restarts and any pod decrypts
-      // OAuth tokens another wrote (seed 002: set both variables to the same value).
+      // OAuth tokens another wrote (HridaAI: set both variables to the same value).
       generated: { HRIDAAI_SECRET_KEY: { length: 64 } },
       values: {
         DATABASE_URL: databaseUrl("postgresql", db),
@@ -211,7 +211,7 @@ export class HridaAi extends pulumi.ComponentResource {
       // Tika's forked parser JVMs write temporary files.
       scratch: [{ path: "/tmp", sizeLimit: "1Gi" }],
       minAvailable: 1,
-      // Extraction is the leak-prone part (seed 002): only HridaAI's pods reach it, and it reaches nothing.
+      // Extraction is the leak-prone part: only HridaAI's pods reach it, and it reaches nothing.
       allowFrom: [{ podSelector: { matchLabels: webSelector } }, { podSelector: { matchLabels: migrateSelector } }],
     }, child);
     const tikaUrl = pulumi.interpolate`http://${tika.serviceName}.${ns}.svc.cluster.local:${HRIDAAI_SEED.tika.port}`;
@@ -220,7 +220,7 @@ export class HridaAi extends pulumi.ComponentResource {
     const embeddingBase = s.embedding.baseUrl;
     const env_ = (migrations: boolean) => envVars({
       ...HRIDAAI_SEED.fixedEnv,
-      // Exactly one process migrates: the Job; every replica leaves the schema alone (seed 002).
+      // Exactly one process migrates: the Job; every replica leaves the schema alone.
       ENABLE_DB_MIGRATIONS: migrations ? "true" : "false",
       DATABASE_URL: secret.ref("DATABASE_URL"),
       PGVECTOR_DB_URL: secret.ref("DATABASE_URL"),

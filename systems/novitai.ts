@@ -1,5 +1,5 @@
 /**
- * Novitai (seed 004): one hardened API container in front of the Novita.ai GPU API: UID 1001,
+ * Novitai: one hardened API container in front of the Novita.ai GPU API: UID 1001,
  * read-only root filesystem with /tmp and /var/tmp in memory, 256Mi/250m requested and
  * 512Mi/500m at most, `/health` probes, `/metrics` scraped by Prometheus, and outbound HTTPS to
  * Novita only. Internal by default; an Ingress only when a hostname is configured.
@@ -17,13 +17,13 @@ import { SystemContext, ingressControllerPeer } from "./context";
 
 export const NOVITAI = "novitai";
 
-/** Facts from the seed, not configuration. */
+/** Facts Novitai's operators require, not configuration. */
 export const NOVITAI_SEED = {
   uid: 1001,
   health: "/health",
   metrics: "/metrics",
   resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-  /** tmpfs in the seed's compose file (noexec, nosuid): memory-backed here. */
+  /** tmpfs in Novitai's compose file (noexec, nosuid): memory-backed here. */
   scratch: [{ path: "/tmp", medium: "Memory", sizeLimit: "64Mi" }, { path: "/var/tmp", medium: "Memory", sizeLimit: "64Mi" }],
   /** The compose file's stop grace period. */
   terminationGracePeriodSeconds: 30,
@@ -38,10 +38,10 @@ export const novitaiSchema = {
       default: { local: "scailabs/novitai:latest", dev: "scailabs/novitai:latest", prod: undefined },
     }),
     apiKey: secret({
-      description: "NOVITA_API_KEY (`pulumi config set --path --secret novitai.apiKey ...`). Required; on local only, a random stand-in when unset.",
+      description: "NOVITA_API_KEY (set with `--secret`). Required; on local only, a random stand-in when unset.",
       optional: perProfile(true, false, false),
     }),
-    port: integer({ description: "Port the API listens on (PORT); the seed does not name it.", min: 1024, max: 65535, default: 3000 }),
+    port: integer({ description: "Port the API listens on (PORT); Novitai does not name one.", min: 1024, max: 65535, default: 3000 }),
     hostname: hostname({ description: "Public hostname; when set the API gets a TLS Ingress. Default: internal only.", optional: true }),
     replicas: integer({ description: "API pods.", min: 1, default: perProfile(1, 1, 2) }),
     logLevel: oneOf(["debug", "info", "warn", "error"] as const, { description: "LOG_LEVEL.", default: perProfile<"debug" | "info">("debug", "info", "info") }),

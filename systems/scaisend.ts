@@ -1,5 +1,5 @@
 /**
- * ScaiSend (seed 001): one image, three services sharing one env. `api` (`scaisend serve`, HTTP
+ * ScaiSend: one image, three services sharing one env. `api` (`scaisend serve`, HTTP
  * on 8000, the only role behind an Ingress), `worker` (arq) and `smtp` (aiosmtpd, port 25 from
  * the internet). MySQL 8, Redis and an attachments bucket that never expires. `alembic upgrade
  * head` runs once per release, after a dump of the database on the profiles that ask for it.
@@ -29,7 +29,7 @@ import { SystemContext, ingressControllerPeer } from "./context";
 
 export const SCAISEND = "scaisend";
 
-/** Facts from the seed, not configuration. */
+/** Facts ScaiSend's operators require, not configuration. */
 export const SCAISEND_SEED = {
   apiPort: 8000,
   probes: { liveness: "/health", readiness: "/ready" },
@@ -56,7 +56,7 @@ export const scaisendSchema = {
     hostname: hostname({ description: "Public API hostname (TRACKING_BASE_URL, ADMIN_URL). Default: send.<domain>.", optional: true }),
     schemaVersion: text({ description: "Bump to run the migration Job (and its backup) again for the same image.", default: "1" }),
     backupBeforeMigration: boolean({
-      description: "Dump MySQL to the attachments bucket (backups/pre-migration/) before `alembic upgrade head` (seed 001: back up first).",
+      description: "Dump MySQL to the attachments bucket (backups/pre-migration/) before `alembic upgrade head` (ScaiSend: back up first).",
       default: perProfile(false, false, true),
     }),
     maxBackupSize: memory({ description: "Largest database dump the backup Job's scratch volume holds.", default: "10Gi" }),
@@ -71,7 +71,7 @@ export const scaisendSchema = {
       }),
     },
     api: {
-      replicas: integer({ description: "API pods (stateless, seed 001: add replicas freely).", min: 1, default: perProfile(1, 2, 3) }),
+      replicas: integer({ description: "API pods (stateless: add replicas freely).", min: 1, default: perProfile(1, 2, 3) }),
       cpu: cpu({ description: "CPU request per API pod.", default: perProfile("100m", "250m", "500m") }),
       cpuLimit: cpu({ description: "CPU limit per API pod.", default: perProfile("500m", "1", "2") }),
       memory: memory({ description: "Memory request and limit per API pod.", default: perProfile("256Mi", "512Mi", "1Gi") }),
@@ -84,10 +84,10 @@ export const scaisendSchema = {
     },
     smtp: {
       exposure: oneOf(["loadBalancer", "hostNetwork"] as const, {
-        description: "How port 25 reaches the SMTP pods: a LoadBalancer Service (externalTrafficPolicy Local, pod stays PSS restricted), or the seed's hostNetwork in a namespace of its own (needs dataServices aws).",
+        description: "How port 25 reaches the SMTP pods: a LoadBalancer Service (externalTrafficPolicy Local, pod stays PSS restricted), or ScaiSend's own hostNetwork in a namespace of its own (needs dataServices aws).",
         default: "loadBalancer",
       }),
-      replicas: integer({ description: "SMTP pods (seed 001: one inbound replica is usually plenty).", min: 1, default: perProfile(1, 1, 2) }),
+      replicas: integer({ description: "SMTP pods (one inbound replica is usually plenty).", min: 1, default: perProfile(1, 1, 2) }),
       cpu: cpu({ description: "CPU request per SMTP pod.", default: perProfile("100m", "250m", "500m") }),
       cpuLimit: cpu({ description: "CPU limit per SMTP pod.", default: perProfile("500m", "1", "1") }),
       memory: memory({ description: "Memory request and limit per SMTP pod.", default: perProfile("256Mi", "512Mi", "512Mi") }),
@@ -252,7 +252,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     const redis = ctx.data.redis(SCAISEND, { maxmemoryPolicy: "noeviction" }, this);
     const bucketRequest: BucketRequest = {
       purpose: "attachments",
-      // Attachments are not regenerable (seed 001): nothing in the bucket ever expires.
+      // Attachments cannot be regenerated: nothing in the bucket ever expires.
       retain: [""],
       abortIncompleteUploadsAfterDays: 1,
       serviceAccounts: [roles.api, roles.worker, roles.smtp, roles.backup],
@@ -304,12 +304,12 @@ export class ScaiSend extends pulumi.ComponentResource {
       TRACKING_BASE_URL: `https://${host}`,
       ADMIN_URL: `https://${host}`,
     } satisfies Record<string, EnvValue>);
-    // All three services share one env (seed 001); only the SMTP listener's port differs by exposure.
+    // All three services share one env; only the SMTP listener's port differs by exposure.
     const smtpListenPort = hostNetwork ? SCAISEND_SEED.smtpPort : SCAISEND_SEED.smtpListenPort;
     const env_ = envFor(secret, smtpListenPort);
     const scaikeyEgress = internetEgress([443]);
 
-    // Back up first (seed 001): migrations are forward-only and rolling back means restoring.
+    // Back up first (ScaiSend's upgrade rule): migrations are forward-only and rolling back means restoring.
     const revision = `${img.revision}\nschema ${s.schemaVersion}`;
     const backup = s.backupBeforeMigration
       ? new DatabaseDumpJob(roles.backup, {
@@ -396,7 +396,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       image: img.ref,
       command: ["scaisend", "worker"],
       replicas: s.worker.replicas,
-      probes: { none: "arq worker has no listener; Kubernetes restarts it when it exits (seed 001)" },
+      probes: { none: "arq worker has no listener; Kubernetes restarts it when it exits" },
       resources: { requests: { cpu: s.worker.cpu, memory: s.worker.memory }, limits: { cpu: s.worker.cpuLimit, memory: s.worker.memory } },
       env: env_,
       minAvailable: SCAISEND_SEED.pdbMinAvailable,

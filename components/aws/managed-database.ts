@@ -107,7 +107,7 @@ export const ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/
  * A managed database (RDS): private, encrypted, TLS required, automated backups with
  * point-in-time recovery, reachable only from the cluster nodes; on production Multi-AZ,
  * deletion protection, a final snapshot and Performance Insights. An optional read replica
- * serves read-heavy endpoints (seed 000's large tenants).
+ * serves read-heavy endpoints (ScaiDrive's large tenants read far more than they write).
  */
 export class ManagedDatabase extends pulumi.ComponentResource {
   public readonly connection: DatabaseConnection;

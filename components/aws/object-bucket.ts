@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketRequest, assertRetainedNeverExpire } from "../data/data-plane";
+import { bucketLifecycle, s3LifecycleRules } from "../data/lifecycle";
 import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
@@ -21,7 +22,7 @@ export interface ObjectBucketArgs {
   /** KMS key for default encryption. Default: S3-managed keys (AES256). */
   kmsKeyArn?: Input<string>;
   /**
-   * Replicate every object to a bucket in another region (seed 000: versioning plus replication).
+   * Replicate every object to a bucket in another region (ScaiDrive's disaster recovery: versioning plus replication).
    * KMS keys are regional: with `kmsKeyArn` set, the replica needs a key of its own region. Default: none.
    */
   replica?: { bucketName: string; provider: aws.Provider; kmsKeyArn?: Input<string> };
@@ -60,7 +61,7 @@ function tlsOnlyPolicy(arn: pulumi.Output<string>): pulumi.Output<string> {
 }
 
 /**
- * An S3 bucket as the seeds want it: versioned, encrypted, private (public access blocked, ACLs
+ * An S3 bucket as the systems need it: versioned, encrypted, private (public access blocked, ACLs
  * off), reachable only over TLS, with the system's lifecycle rules, and on prod replicated to a
  * second region. Built from the non-deprecated per-setting resources of @pulumi/aws v7.
  */
@@ -164,33 +165,11 @@ export class ObjectBucket extends pulumi.ComponentResource {
     this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, replicaArn: this.replicaArn });
   }
 
-  /** The system's expiring prefixes, multipart clean-up and noncurrent-version expiry. */
+  /** The system's expiring prefixes, multipart clean-up and noncurrent-version expiry: the lifecycle model MinIO shares. */
   private lifecycle(name: string, bucket: pulumi.Output<string>, args: ObjectBucketArgs, opts: pulumi.CustomResourceOptions) {
     new aws.s3.BucketLifecycleConfiguration(name, {
       bucket,
-      rules: [
-        ...(args.request.expire ?? []).map(r => ({
-          id: r.id,
-          status: "Enabled",
-          filter: { prefix: r.prefix },
-          expiration: { days: r.expireAfterDays },
-        })),
-        {
-          id: "abort-incomplete-multipart-uploads",
-          status: "Enabled",
-          filter: { prefix: "" },
-          abortIncompleteMultipartUpload: { daysAfterInitiation: args.request.abortIncompleteUploadsAfterDays ?? 1 },
-        },
-        {
-          id: "expire-noncurrent-versions",
-          status: "Enabled",
-          filter: { prefix: "" },
-          noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
-          // Once its noncurrent versions have expired, a delete marker is alone: remove it too, or
-          // listings slow down under thousands of markers that hide nothing.
-          expiration: { expiredObjectDeleteMarker: true },
-        },
-      ],
+      rules: s3LifecycleRules(bucketLifecycle(args.request, args.noncurrentVersionDays)),
     }, opts);
   }
 

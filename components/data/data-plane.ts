@@ -2,7 +2,7 @@
  * The interface between systems and their data services. A system asks for a database, a
  * Redis and a bucket; it gets connection facts back, wherever they run (in the cluster on
  * `local`, managed by AWS on dev/prod). Systems build their own URLs from these facts, in
- * the dialect their seed names, so no implementation knows any system.
+ * the dialect their driver expects, so no implementation knows any system.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceAccess } from "../k8s/network";
@@ -95,27 +95,6 @@ export interface DataPlane {
   database(owner: string, request: DatabaseRequest, parent: pulumi.Resource): DatabaseConnection;
   redis(owner: string, request: RedisRequest, parent: pulumi.Resource): RedisConnection;
   bucket(owner: string, request: BucketRequest, parent: pulumi.Resource): BucketConnection;
-}
-
-/** The bucket's lifecycle in S3's JSON form (also what MinIO's `mc ilm import` reads). */
-export function lifecycleDocument(req: BucketRequest, noncurrentVersionDays: number) {
-  assertRetainedNeverExpire(req);
-  return {
-    Rules: [
-      ...(req.expire ?? []).map(r => ({
-        ID: r.id,
-        Status: "Enabled",
-        Filter: { Prefix: r.prefix },
-        Expiration: { Days: r.expireAfterDays },
-      })),
-      {
-        ID: "expire-noncurrent-versions",
-        Status: "Enabled",
-        Filter: { Prefix: "" },
-        NoncurrentVersionExpiration: { NoncurrentDays: noncurrentVersionDays },
-      },
-    ],
-  };
 }
 
 /** A retained prefix (e.g. chunks/) must not fall under any expiring prefix, nor contain one. */

@@ -1,6 +1,6 @@
 /**
  * AWS rules for the managed data plane: S3 buckets closed to the public, encrypted, versioned on
- * prod, expiring their transient prefixes (seed 000's lifecycle) and refusing plain HTTP; RDS
+ * prod, expiring their transient prefixes (ScaiDrive's lifecycle) and refusing plain HTTP; RDS
  * encrypted and private, with backups, deletion protection and Multi-AZ on prod; ElastiCache
  * encrypted with an auth token; IAM policies naming their buckets.
  *
@@ -28,9 +28,9 @@ export const T = {
 export const TRANSIENT_PREFIXES_TAG = "scai:transient-prefixes";
 export const RETAINED_PREFIXES_TAG = "scai:retained-prefixes";
 
-/** Prefixes the seeds name, for a system's buckets whether or not they carry the tags. */
+/** Prefixes the systems name, for a system's buckets whether or not they carry the tags. */
 export const SEED_PREFIXES: Record<string, { transient: Array<{ prefix: string; maxDays: number }>; retained: string[] }> = {
-  // Seed 000: uploads/ deleted after 48 hours; chunks/ never expire (ScaiDrive GCs them).
+  // ScaiDrive: uploads/ deleted after 48 hours; chunks/ never expire (ScaiDrive GCs them).
   scaidrive: { transient: [{ prefix: "uploads/", maxDays: 2 }], retained: ["chunks/", "avatars/"] },
 };
 
@@ -97,7 +97,7 @@ function rulePrefix(rule: LifecycleRuleProps): string {
   return rule.filter?.prefix ?? rule.filter?.and?.prefix ?? rule.prefix ?? "";
 }
 
-/** The transient and retained prefixes of a bucket: its tags plus the seed table for its system. */
+/** The transient and retained prefixes of a bucket: its tags plus the table above for its system. */
 export function bucketPrefixes(b: PolicyResource): { transient: Array<{ prefix: string; maxDays?: number }>; retained: string[] } {
   const tags = b.props.tags ?? {};
   const words = (v: unknown) => (typeof v === "string" ? v.split(/\s+/).filter(Boolean) : []);
@@ -118,7 +118,7 @@ export function bucketPrefixes(b: PolicyResource): { transient: Array<{ prefix: 
 
 export const s3TransientPrefixLifecycle = bucketRule(
   "s3-transient-prefix-lifecycle",
-  `A bucket with transient prefixes (tag ${TRANSIENT_PREFIXES_TAG}, or the seeds: ScaiDrive's uploads/ within 2 days) has an enabled lifecycle rule expiring each of them, and no rule expires a retained prefix (ScaiDrive's chunks/).`,
+  `A bucket with transient prefixes (tag ${TRANSIENT_PREFIXES_TAG}, or the systems' own: ScaiDrive's uploads/ within 2 days) has an enabled lifecycle rule expiring each of them, and no rule expires a retained prefix (ScaiDrive's chunks/).`,
   false,
   (b, settings) => {
     const { transient, retained } = bucketPrefixes(b);

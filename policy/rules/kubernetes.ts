@@ -1,8 +1,8 @@
 /**
- * Kubernetes rules: the hardening the seeds ask of every pod (seed 003's checklist, seed 004's
+ * Kubernetes rules: the hardening the systems ask of every pod (RA-HCP's checklist, Novitai's
  * hardened container), probes and sizing for long-lived processes, disruption budgets, pinned
  * images on prod, secrets only through `secretKeyRef`, a default-deny namespace, and host
- * networking for nothing but ScaiSend's SMTP listener (seed 001).
+ * networking for nothing but ScaiSend's SMTP listener.
  */
 import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "../../components/image-ref";
 import { PolicyResource, ResourceRule, StackRule, Violation } from "./rule";
@@ -12,7 +12,7 @@ export { imageTag };
 
 /** Pod annotation saying why a container has no probes (`components/k8s/pod-spec.ts`). */
 export const NO_PROBES_ANNOTATION = "scai.dev/no-probes-reason";
-/** The only role allowed `hostNetwork` (seed 001: recipient MXs must see the node's public IP). */
+/** The only role allowed `hostNetwork` (ScaiSend: recipient MXs must see the node's public IP). */
 export const SMTP_COMPONENT = "smtp";
 const COMPONENT_LABEL = "app.kubernetes.io/component";
 
@@ -106,7 +106,7 @@ export function restrictedViolations(pod: PodTemplate): string[] {
 export const podSecurityRestricted: ResourceRule = {
   kind: "resource",
   name: "k8s-pod-security-restricted",
-  description: "Every pod meets Pod Security Standards restricted (non-root, no privilege escalation, ALL capabilities dropped, RuntimeDefault seccomp, allowed volume types), with a read-only root filesystem and no service-account token (seed 003's hardening checklist).",
+  description: "Every pod meets Pod Security Standards restricted (non-root, no privilege escalation, ALL capabilities dropped, RuntimeDefault seccomp, allowed volume types), with a read-only root filesystem and no service-account token (RA-HCP's hardening checklist).",
   check(r) {
     const pod = podTemplate(r);
     return pod ? restrictedViolations(pod).map(m => `${r.props.metadata?.name}: ${m}`) : [];
@@ -248,7 +248,7 @@ function deniesAll(np: PolicyResource, direction: "Ingress" | "Egress"): boolean
 export const namespaceDefaultDeny: StackRule = {
   kind: "stack",
   name: "k8s-namespace-default-deny",
-  description: "Every namespace the stack creates has NetworkPolicies that select all pods and deny all ingress and all egress, so each workload opens only what it uses (seed 003: each environment in its own namespace with network policies).",
+  description: "Every namespace the stack creates has NetworkPolicies that select all pods and deny all ingress and all egress, so each workload opens only what it uses (RA-HCP: each environment in its own namespace with network policies).",
   check(resources) {
     const policies = resources.filter(r => r.type === `${K8S}networking.k8s.io/v1:NetworkPolicy`);
     return resources.filter(r => r.type === `${K8S}core/v1:Namespace`).flatMap((ns): Violation[] => {
@@ -277,7 +277,7 @@ export const noNodePortOnProd: ResourceRule = {
 export const hostNetworkSmtpOnly: ResourceRule = {
   kind: "resource",
   name: "k8s-host-network-smtp-only",
-  description: `hostNetwork only for pods labelled ${COMPONENT_LABEL}: ${SMTP_COMPONENT} (seed 001: the SMTP service listens on port 25 from the node's public address).`,
+  description: `hostNetwork only for pods labelled ${COMPONENT_LABEL}: ${SMTP_COMPONENT} (ScaiSend: the SMTP service listens on port 25 from the node's public address).`,
   check(r) {
     const pod = podTemplate(r);
     if (!pod?.spec.hostNetwork || isSmtp(pod)) return [];

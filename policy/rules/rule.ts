@@ -36,7 +36,7 @@ export interface Violation {
 interface RuleInfo {
   /** Unique policy name, as shown by `pulumi preview --policy-pack`. */
   name: string;
-  /** One line: what is required and why (the seed or standard it comes from). */
+  /** One line: what is required and why (the system's requirement or the standard it comes from). */
   description: string;
   /** Only evaluated on prod; elsewhere the rule passes. */
   prodOnly?: boolean;

@@ -1,6 +1,6 @@
 /**
- * Rules from the systems' own seeds: RA-HCP's production hardening table (seed 003), HridaAI's
- * single migration process (seed 002), and the key lengths ScaiDrive (seed 000) and RA-HCP
+ * Rules from the systems' own requirements: RA-HCP's production hardening table, HridaAI's
+ * single migration process, and the key lengths ScaiDrive and RA-HCP
  * require. Each passes vacuously on a stack that does not deploy the system.
  */
 import { podTemplate } from "./kubernetes";
@@ -41,7 +41,7 @@ export const raHcpProdHardening: ResourceRule = {
   kind: "resource",
   name: "rahcp-prod-hardening",
   prodOnly: true,
-  description: "On prod RA-HCP's backend sets HCP_VERIFY_SSL=true and CORS_ORIGINS to explicit origins, never * (seed 003's security hardening checklist).",
+  description: "On prod RA-HCP's backend sets HCP_VERIFY_SSL=true and CORS_ORIGINS to explicit origins, never * (RA-HCP's security hardening checklist).",
   check(r) {
     return containers(r).filter(isRaHcpBackend).flatMap(c => {
       const at = `${r.props.metadata?.name}: container ${c.container.name}:`;
@@ -76,7 +76,7 @@ function processes(r: PolicyResource, resources: PolicyResource[]): number {
 export const hridaAiSingleMigrator: StackRule = {
   kind: "stack",
   name: "hridaai-single-migrator",
-  description: "At most one HridaAI process runs database migrations: ENABLE_DB_MIGRATIONS (which defaults to true) is false on every replica and true only in the one migration Job (seed 002: prevents migration races).",
+  description: "At most one HridaAI process runs database migrations: ENABLE_DB_MIGRATIONS (which defaults to true) is false on every replica and true only in the one migration Job (HridaAI: prevents migration races).",
   check(resources) {
     const migrators = resources.flatMap(r => containers(r).filter(isHridaAi)
       .filter(c => (literal(c.env.get("ENABLE_DB_MIGRATIONS")) ?? "true").toLowerCase() !== "false")
@@ -91,19 +91,19 @@ export const hridaAiSingleMigrator: StackRule = {
 };
 
 /**
- * Generated keys and the lengths their seeds require. Keys come from `random.RandomPassword`
+ * Generated keys and the lengths their systems require. Keys come from `random.RandomPassword`
  * resources named `<secret>-<key in kebab case>` by AppSecret (`components/k8s/app-secret.ts`).
  */
-export const KEY_LENGTHS: Array<{ key: string; pattern: RegExp; min: number; max?: number; seed: string }> = [
-  { key: "SCAIDRIVE_SECRET_KEY", pattern: /(^|-)scaidrive-secret-key$/, min: 32, seed: "seed 000: 32+ bytes" },
-  { key: "SCAIDRIVE_ENCRYPTION_KEY", pattern: /(^|-)scaidrive-encryption-key$/, min: 32, max: 32, seed: "seed 000: 32 bytes" },
-  { key: "API_SECRET_KEY", pattern: /^(ra-?)?hcp\b.*-api-secret-key$/, min: 64, seed: "seed 003: 64+ characters" },
+export const KEY_LENGTHS: Array<{ key: string; pattern: RegExp; min: number; max?: number; requirement: string }> = [
+  { key: "SCAIDRIVE_SECRET_KEY", pattern: /(^|-)scaidrive-secret-key$/, min: 32, requirement: "ScaiDrive requires 32+ bytes" },
+  { key: "SCAIDRIVE_ENCRYPTION_KEY", pattern: /(^|-)scaidrive-encryption-key$/, min: 32, max: 32, requirement: "ScaiDrive requires 32 bytes" },
+  { key: "API_SECRET_KEY", pattern: /^(ra-?)?hcp\b.*-api-secret-key$/, min: 64, requirement: "RA-HCP requires 64+ characters" },
 ];
 
 export const secretKeyLengths: ResourceRule = {
   kind: "resource",
   name: "secret-key-lengths",
-  description: "Generated keys have the lengths their seeds require: SCAIDRIVE_SECRET_KEY >= 32, SCAIDRIVE_ENCRYPTION_KEY exactly 32, RA-HCP API_SECRET_KEY >= 64 characters.",
+  description: "Generated keys have the lengths their systems require: SCAIDRIVE_SECRET_KEY >= 32, SCAIDRIVE_ENCRYPTION_KEY exactly 32, RA-HCP API_SECRET_KEY >= 64 characters.",
   check(r) {
     if (r.type !== "random:index/randomPassword:RandomPassword") return [];
     const spec = KEY_LENGTHS.find(k => k.pattern.test(r.name));
@@ -111,7 +111,7 @@ export const secretKeyLengths: ResourceRule = {
     const length = Number(r.props.length);
     const ok = length >= spec.min && (spec.max === undefined || length <= spec.max);
     const wanted = spec.max === spec.min ? `exactly ${spec.min}` : `at least ${spec.min}`;
-    return ok ? [] : [`${r.name} generates ${spec.key} with length ${r.props.length}; ${spec.seed} needs ${wanted}`];
+    return ok ? [] : [`${r.name} generates ${spec.key} with length ${r.props.length}; ${spec.requirement}, so it needs ${wanted}`];
   },
 };
 

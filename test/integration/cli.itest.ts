@@ -39,19 +39,35 @@ function expectOk(run: Run, what: string): void {
   assert.strictEqual(run.code, 0, `${what}: exit ${run.code}. Output:\n${run.output.slice(-6000)}`);
 }
 
-/** `npm run pulumi -- …` commands in README.md and docs/*.md that name `--stack local` and no placeholder. */
+/**
+ * `npm run pulumi -- …` commands shown in README.md and docs/*.md that need no stack but `local`
+ * (and no placeholder), in the order they are shown: the ones a newcomer can paste.
+ */
 function documentedLocalCommands(): Array<{ file: string; args: string[] }> {
-  const files = [path.join(ROOT, "README.md"), ...fs.readdirSync(path.join(ROOT, "docs")).filter(f => f.endsWith(".md")).map(f => path.join(ROOT, "docs", f))];
+  const files = [path.join(ROOT, "README.md"), ...fs.readdirSync(path.join(ROOT, "docs")).filter(f => f.endsWith(".md")).sort().map(f => path.join(ROOT, "docs", f))];
   const found: Array<{ file: string; args: string[] }> = [];
   for (const file of files) {
     for (const m of fs.readFileSync(file, "utf8").matchAll(/npm run pulumi -- ([^`\n#]+)/g)) {
       const command = m[1].trim();
-      if (!/--stack local\b/.test(command) || /[<>…]|\.\.\./.test(command)) continue;
+      if (/[<>…]|\.\.\./.test(command)) continue;
+      const stacks = [...command.matchAll(/(?:--stack|-s)[ =](\S+)|stack (?:init|rm|select) (\S+)/g)].map(s => s[1] ?? s[2]);
+      if (stacks.some(st => st !== "local")) continue;
+      // A fragment in prose (`npm run pulumi -- config set --secret`) names no stack: not a whole command.
+      if (stacks.length === 0 && !/^(stack ls|plugin install)\b/.test(command)) continue;
+      // The same command shown twice (say, `stack rm`) is run once.
+      if (found.some(f => f.args.join(" ") === command.split(/\s+/).join(" "))) continue;
       found.push({ file: path.relative(ROOT, file), args: command.split(/\s+/) });
     }
   }
   return found;
 }
+
+/** Runs documented commands in order, each expected to exit 0. */
+async function runDocumented(commands: Array<{ file: string; args: string[] }>): Promise<void> {
+  for (const { file, args } of commands) expectOk(await npm("pulumi", ...args), `${file}: npm run pulumi -- ${args.join(" ")}`);
+}
+
+const onConsumer = (c: { args: string[] }) => c.args.some(a => /^(--cwd|-C)(=|$)/.test(a));
 
 describe("a newcomer's first hour on the real engine: npm run pulumi, quiet output, a clean destroy", function () {
   before(function () {
@@ -94,6 +110,9 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     assert.strictEqual(get.output.trim(), "not-a-real-key-42");
     expectOk(await npm("pulumi", "config", "rm", "--path", "novitai.apiKey", "--stack", "local"), "config rm");
     expectOk(await npm("pulumi", "config", "rm", "--path", "kubernetes.context", "--stack", "local"), "config rm");
+    const doc = yaml.load(fs.readFileSync(path.join(work, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, any> };
+    assert.deepStrictEqual(doc.config["scai-platform:kubernetes"] ?? {}, {});
+    fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), stackFileBefore);
   });
 
   it("`npm run pulumi -- stack ls` lists local; dev without a passphrase of its own is refused with exit 7", async () => {
@@ -103,13 +122,6 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     const dev = await npm("pulumi", "config", "get", "--path", "aws.region", "--stack", "dev");
     assert.strictEqual(dev.code, 7, dev.output);
     assert.match(dev.output, /stack dev needs its own secrets provider/);
-  });
-
-  it("every `npm run pulumi -- … --stack local` command in README.md and docs/ runs as written", async () => {
-    const commands = documentedLocalCommands();
-    assert.ok(commands.length >= 3, `only ${commands.length} documented commands found`);
-    for (const { file, args } of commands) expectOk(await npm("pulumi", ...args), `${file}: npm run pulumi -- ${args.join(" ")}`);
-    fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), stackFileBefore);
   });
 
   let upOutput = "";
@@ -139,17 +151,34 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     }
   });
 
+  it("the documented `npm run pulumi -- --cwd examples/consumer …` commands read local's outputs through a StackReference", async () => {
+    const commands = documentedLocalCommands().filter(onConsumer);
+    assert.ok(commands.some(c => c.args.includes("up")), "no documented consumer up");
+    await runDocumented(commands);
+  });
+
   it("`npm run deploy -- destroy --stack local` leaves no empty 0-crd/ or 1-manifest/ folder", async () => {
     expectOk(await npm("deploy", "destroy", "--stack", "local"), "destroy");
     const dir = path.join(work, "rendered", "local");
     assert.ok(!fs.existsSync(dir), `left behind: ${fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).join(", ") : ""}`);
   });
 
+  it("every other documented `npm run pulumi -- …` command for local runs as written, in the order shown", async () => {
+    const commands = documentedLocalCommands().filter(c => !onConsumer(c));
+    assert.ok(commands.length >= 5, `only ${commands.length} documented commands found`);
+    await runDocumented(commands);
+    fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), stackFileBefore);
+  });
+
   it("`npm run pulumi -- stack rm local --preserve-config --yes` forgets the stack and keeps Pulumi.local.yaml", async () => {
-    expectOk(await npm("pulumi", "stack", "rm", "local", "--preserve-config", "--yes"), "stack rm");
+    // The documented commands may already have removed it; either way the end state is the same.
+    if (/^local\b/m.test((await npm("pulumi", "stack", "ls")).output)) {
+      expectOk(await npm("pulumi", "stack", "rm", "local", "--preserve-config", "--yes"), "stack rm");
+    }
     const ls = await npm("pulumi", "stack", "ls");
     expectOk(ls, "stack ls");
     assert.doesNotMatch(ls.output, /^local\b/m);
+    assert.ok(fs.existsSync(path.join(work, "Pulumi.local.yaml")), "stack rm deleted Pulumi.local.yaml");
     assert.strictEqual(fs.readFileSync(path.join(work, "Pulumi.local.yaml"), "utf8"), stackFileBefore);
   });
 });

@@ -70,7 +70,7 @@ describe("policy: system rules", () => {
   });
 
   describe("secret-key-lengths", () => {
-    it("passes the lengths the seeds require", () => {
+    it("passes the lengths the systems require", () => {
       const ok = [
         password("scaidrive-env-scaidrive-secret-key", 64),
         password("scaidrive-env-scaidrive-encryption-key", 32),
@@ -87,9 +87,9 @@ describe("policy: system rules", () => {
         password("rahcp-env-api-secret-key", 32),
       ];
       assert.deepStrictEqual(violations(secretKeyLengths, bad), [
-        "scaidrive-env-scaidrive-secret-key generates SCAIDRIVE_SECRET_KEY with length 16; seed 000: 32+ bytes needs at least 32",
-        "scaidrive-env-scaidrive-encryption-key generates SCAIDRIVE_ENCRYPTION_KEY with length 64; seed 000: 32 bytes needs exactly 32",
-        "rahcp-env-api-secret-key generates API_SECRET_KEY with length 32; seed 003: 64+ characters needs at least 64",
+        "scaidrive-env-scaidrive-secret-key generates SCAIDRIVE_SECRET_KEY with length 16; ScaiDrive requires 32+ bytes, so it needs at least 32",
+        "scaidrive-env-scaidrive-encryption-key generates SCAIDRIVE_ENCRYPTION_KEY with length 64; ScaiDrive requires 32 bytes, so it needs exactly 32",
+        "rahcp-env-api-secret-key generates API_SECRET_KEY with length 32; RA-HCP requires 64+ characters, so it needs at least 64",
       ]);
     });
   });

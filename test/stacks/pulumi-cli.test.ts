@@ -8,7 +8,7 @@ import * as http from "http";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_STATE_DIR, DriverError, EXIT, LOCAL_PASSPHRASE, explainFetchError, unreachableReason } from "../../stacks/driver";
-import { cliEnv, needsStack, stackOf } from "../../stacks/pulumi-cli";
+import { cliEnv, cwdArgs, needsStack, stackOf } from "../../stacks/pulumi-cli";
 import { ROOT } from "../harness";
 
 describe("npm run pulumi: the CLI pass-through", () => {
@@ -48,6 +48,13 @@ describe("npm run pulumi: the CLI pass-through", () => {
       (e: unknown) => e instanceof DriverError && e.exitCode === EXIT.secrets && /stack dev needs its own secrets provider/.test(e.message));
     assert.throws(() => cliEnv(["config", "--stack", "dev"], { PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE }),
       (e: unknown) => e instanceof DriverError && /the local dev passphrase is public/.test(e.message));
+  });
+
+  it("repeats the CLI's own --cwd/-C for the stack it may create", () => {
+    assert.deepStrictEqual(cwdArgs(["--cwd", "examples/consumer", "config", "set", "a", "b"]), ["--cwd", "examples/consumer"]);
+    assert.deepStrictEqual(cwdArgs(["-C=examples/consumer", "up"]), ["-C=examples/consumer"]);
+    assert.deepStrictEqual(cwdArgs(["stack", "ls"]), []);
+    assert.ok(needsStack(["--cwd", "examples/consumer", "config", "set", "a", "b", "--stack", "local"]));
   });
 
   it("creates a missing stack first only for `config` commands", () => {

@@ -1,4 +1,4 @@
-/** HridaAI in seed 002's scaled configuration, on dev. */
+/** HridaAI in its scaled configuration, on dev. */
 import * as assert from "assert";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
 import { Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, named, ofKind, stackSource } from "../harness";
@@ -6,7 +6,7 @@ import { Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, na
 const container = (d: any) => d.spec.template.spec.containers[0];
 const TIKA_URL = "http://hridaai-tika.scai-dev.svc.cluster.local:9998";
 
-describe("HridaAI (seed 002) on dev", () => {
+describe("HridaAI on dev", () => {
   let resources: Captured[];
   let web: any;
   let job: any;
@@ -17,7 +17,7 @@ describe("HridaAI (seed 002) on dev", () => {
     job = ofKind(resources, "Job").find(j => j.metadata.name.startsWith("hridaai-migrate-"));
   });
 
-  it("replicas carry the seed's scaled env, with migrations off", () => {
+  it("replicas carry HridaAI's scaled env, with migrations off", () => {
     const env = envOf(container(web));
     const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
     assert.deepStrictEqual(plain, {

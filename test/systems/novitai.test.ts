@@ -1,4 +1,4 @@
-/** Novitai as seed 004 describes it: one hardened container, /health, /metrics, a required API key. */
+/** Novitai as its operators describe it: one hardened container, /health, /metrics, a required API key. */
 import * as assert from "assert";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
 import { deployPlatform } from "../../stacks/platform";
@@ -6,7 +6,7 @@ import { Captured, envOf, evaluate, evaluateStack, named, ofKind, stackSource } 
 
 const container = (d: any) => d.spec.template.spec.containers[0];
 
-describe("Novitai (seed 004) on prod", () => {
+describe("Novitai on prod", () => {
   let resources: Captured[];
   let api: any;
 
@@ -37,7 +37,7 @@ describe("Novitai (seed 004) on prod", () => {
     assert.deepStrictEqual(container(api).ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
   });
 
-  it("env: the seed's tunables at their defaults, NOVITA_API_KEY from the Secret", () => {
+  it("env: Novitai's tunables at their defaults, NOVITA_API_KEY from the Secret", () => {
     assert.deepStrictEqual(envOf(container(api)), {
       NODE_ENV: "production",
       PORT: "3000",

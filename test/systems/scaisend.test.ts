@@ -1,4 +1,4 @@
-/** ScaiSend as seed 001 describes it: three services, one env, MySQL 8, Redis, attachments, mail DNS. */
+/** ScaiSend as its operators describe it: three services, one env, MySQL 8, Redis, attachments, mail DNS. */
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
@@ -38,7 +38,7 @@ function configProblems(stack: string, overrides: Record<string, string>, secret
   return [];
 }
 
-describe("ScaiSend (seed 001) on dev", () => {
+describe("ScaiSend on dev", () => {
   let resources: Captured[];
   let api: any;
   let smtp: any;
@@ -67,7 +67,7 @@ describe("ScaiSend (seed 001) on dev", () => {
     assert.deepStrictEqual(container(smtp).livenessProbe.tcpSocket, { port: "smtp" });
   });
 
-  it("every role gets the seed's whole env, with the same values; credentials only through secretKeyRef", () => {
+  it("every role gets ScaiSend's whole env, with the same values; credentials only through secretKeyRef", () => {
     const envs = ROLES.map(r => envOf(container(named(resources, "Deployment", r))));
     const job = ofKind(resources, "Job").find(j => j.metadata.name.startsWith("scaisend-migrate-"));
     envs.push(envOf(container(job)));
@@ -231,7 +231,7 @@ describe("ScaiSend DNS (dev with a hosted zone)", () => {
   });
 });
 
-describe("ScaiSend with the seed's hostNetwork SMTP", () => {
+describe("ScaiSend with ScaiSend's own hostNetwork SMTP", () => {
   let resources: Captured[];
   before(async () => {
     // dev's data services are managed by AWS, which admits host-network pods by security group, not pod label.
