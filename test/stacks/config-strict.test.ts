@@ -5,7 +5,8 @@
  * is registered, in one error.
  */
 import * as assert from "assert";
-import { ConfigSource, mapConfigSource, stackFileSource } from "../../stacks/config-source";
+import { ConfigSource, mapConfigSource, pulumiConfigSource, stackFileSource } from "../../stacks/config-source";
+import * as pulumi from "@pulumi/pulumi";
 import { editDistance, suggest } from "../../stacks/config-reader";
 import { migrateConfig } from "../../stacks/config-migrate";
 import { ConfigError, loadEnvironment } from "../../stacks/environment";
@@ -178,5 +179,34 @@ describe("strict config: secrets must be stored encrypted on dev and prod", () =
     assert.strictEqual(src.isSecret(["novitai", "apiKey"]), true);
     assert.strictEqual(src.isSecret(["scaisend", "scaikey", "clientSecret"]), true);
     assert.strictEqual(src.isSecret(["scaisend", "scaikey", "webhookSecret"]), false);
+  });
+
+  it("the program's own source: the runtime's secret-key list (as the language host sets it) decides, per top-level key", async () => {
+    const config = {
+      ...Object.fromEntries(Object.entries(stackConfig("dev")).filter(([k]) => !k.includes(".")).map(([k, v]) => [`${PROJECT}:${k}`, v])),
+      [`${PROJECT}:scaikey`]: JSON.stringify({ url: "https://scaikey.dev.scai.example.com" }),
+      [`${PROJECT}:kubernetes`]: JSON.stringify({ clusterStack: "scailabs/eks-cluster/dev" }),
+      [`${PROJECT}:aws`]: JSON.stringify({ staticBucketKeys: true }),
+      [`${PROJECT}:rahcp`]: JSON.stringify({ hcpDomain: "dev.hcp.example.com" }),
+      [`${PROJECT}:scaisend`]: JSON.stringify({ scaikey: { clientSecret: "c", webhookSecret: "w" } }),
+      [`${PROJECT}:novitai`]: JSON.stringify({ apiKey: "plain-key" }),
+      "aws:region": "eu-west-1",
+    };
+    const run = (secretKeys: string[]) => evaluate("dev", () => {
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      try {
+        const src = pulumiConfigSource();
+        return { keys: [...src.keys()].sort(), problems: (() => { try { loadEnvironment(src); return []; } catch (e) { return (e as ConfigError).problems; } })() };
+      } finally {
+        pulumi.runtime.setAllConfig({}, []);
+      }
+    });
+    const plain = (await run([])).result;
+    assert.deepStrictEqual(plain.keys, ["aws", "domain", "kubernetes", "novitai", "rahcp", "scaikey", "scaisend", "systems"]);
+    assert.deepStrictEqual(plain.problems.map(p => p.split(" must ")[0]), [
+      "scai-platform:scaisend.scaikey.clientSecret", "scai-platform:scaisend.scaikey.webhookSecret", "scai-platform:novitai.apiKey",
+    ]);
+    const encrypted = (await run([`${PROJECT}:scaisend`, `${PROJECT}:novitai`])).result;
+    assert.deepStrictEqual(encrypted.problems, []);
   });
 });
