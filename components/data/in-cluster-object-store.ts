@@ -5,7 +5,8 @@ import { OneShotJob } from "../k8s/one-shot-job";
 import { envVars } from "../k8s/pod-spec";
 import { StatefulService } from "../k8s/stateful-service";
 import { COMMON_LABELS } from "../naming";
-import { BucketConnection, BucketRequest, lifecycleDocument } from "./data-plane";
+import { BucketConnection, BucketRequest } from "./data-plane";
+import { bucketLifecycle, minioLifecycle } from "./lifecycle";
 import { childOptions } from "../options";
 
 export const MINIO_IMAGE = "minio/minio:RELEASE.2024-11-07T00-52-20Z";
@@ -49,6 +50,8 @@ export class InClusterObjectStore extends pulumi.ComponentResource {
   public readonly connection: BucketConnection;
 
   constructor(name: string, args: InClusterObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The same lifecycle model as S3's (components/data/lifecycle.ts); MinIO aborts stale uploads server-side.
+    const lifecycleRules = minioLifecycle(bucketLifecycle(args.request, args.noncurrentVersionDays));
     super("scai:data:InClusterObjectStore", name, {}, opts);
     const child = childOptions(this, opts);
     const bucket = args.bucketName;
@@ -74,6 +77,7 @@ export class InClusterObjectStore extends pulumi.ComponentResource {
       env: envVars({
         MINIO_ROOT_USER: credentials.ref("root-user"),
         MINIO_ROOT_PASSWORD: credentials.ref("root-password"),
+        ...lifecycleRules.serverEnv,
       }),
       ports: [{ name: "s3", containerPort: 9000 }, { name: "console", containerPort: 9001 }],
       probes: {
@@ -88,7 +92,7 @@ export class InClusterObjectStore extends pulumi.ComponentResource {
     }, child);
     const endpoint = pulumi.interpolate`http://${server.host}:${server.port}`;
 
-    const lifecycle = JSON.stringify(lifecycleDocument(args.request, args.noncurrentVersionDays), null, 2);
+    const lifecycle = JSON.stringify(lifecycleRules.ilm, null, 2);
     const policy = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{

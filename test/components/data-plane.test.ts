@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  BucketRequest, DatabaseConnection, assertRetainedNeverExpire, databaseUrl, lifecycleDocument, redisUrl,
+  BucketRequest, DatabaseConnection, assertRetainedNeverExpire, databaseUrl, redisUrl,
 } from "../../components/data/data-plane";
 import { Naming } from "../../components/naming";
 import { evaluate, output } from "../harness";
@@ -24,12 +24,7 @@ describe("data-plane helpers", () => {
     assert.doesNotThrow(() => assertRetainedNeverExpire(bucket));
   });
 
-  it("the lifecycle document expires only the declared prefix and noncurrent versions", () => {
-    assert.deepStrictEqual(lifecycleDocument(bucket, 14).Rules, [
-      { ID: "expire-uploads", Status: "Enabled", Filter: { Prefix: "uploads/" }, Expiration: { Days: 2 } },
-      { ID: "expire-noncurrent-versions", Status: "Enabled", Filter: { Prefix: "" }, NoncurrentVersionExpiration: { NoncurrentDays: 14 } },
-    ]);
-  });
+  // The lifecycle documents themselves: test/components/lifecycle.test.ts.
 
   it("URLs carry the escaped password and stay secret", async () => {
     await evaluate("dev", () => undefined);
