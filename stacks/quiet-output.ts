@@ -26,8 +26,14 @@ export class QuietOutput {
   /** How many lines were dropped. */
   dropped = 0;
   private partial = "";
-  /** A Diagnostics heading held back until the line under it shows whether it stays. */
-  private heading: { line: string; name: string } | undefined;
+  /** Inside the "Diagnostics:" section (it ends at the next line that starts in column 0). */
+  private inDiagnostics = false;
+  /** Whether anything of the current Diagnostics section was kept. */
+  private diagnosticsKept = false;
+  /** Lines held back until what follows shows whether they stay: the section heading, blanks, a resource heading. */
+  private held: Array<{ text: string; kind: "section" | "blank" | "heading"; name?: string }> = [];
+  /** Drop the blank line that closed a dropped resource's diagnostics. */
+  private skipBlank = false;
 
   constructor(private readonly write: (text: string) => void) {}
 
@@ -35,39 +41,66 @@ export class QuietOutput {
   push(chunk: string): void {
     const lines = (this.partial + chunk).split("\n");
     this.partial = lines.pop() ?? "";
-    for (const line of lines) this.line(line);
+    for (const line of lines) this.line(line + "\n");
   }
 
-  /** Writes whatever is held back (a last line with no newline, a pending heading). */
+  /** Writes whatever is held back (a last line with no newline, held headings). */
   end(): void {
-    if (this.partial !== "") this.line(this.partial, false);
+    if (this.partial !== "") this.line(this.partial);
     this.partial = "";
-    this.releaseHeading();
+    this.release();
   }
 
-  private line(line: string, newline = true): void {
-    const plain = stripAnsi(line);
+  private line(text: string): void {
+    const plain = stripAnsi(text).replace(/\r?\n$/, "");
+    if (plain.includes(PLAINTEXT_WARNING)) return this.drop(plain);
+    if (this.inDiagnostics && /^\S/.test(plain)) this.closeDiagnostics();
+    if (plain === "Diagnostics:") {
+      this.release();
+      this.inDiagnostics = true;
+      this.diagnosticsKept = false;
+      this.held.push({ text, kind: "section" });
+      return;
+    }
+    if (!this.inDiagnostics) return this.write(text);
+    if (plain.trim() === "") {
+      if (this.skipBlank) { this.skipBlank = false; this.dropped++; return; }
+      this.held.push({ text, kind: "blank" });
+      return;
+    }
+    this.skipBlank = false;
     const heading = DIAG_HEADING.exec(plain);
-    if (heading) {
-      this.releaseHeading();
-      this.heading = { line: line + (newline ? "\n" : ""), name: heading[2] };
-      return;
-    }
-    if (plain.includes(PLAINTEXT_WARNING)) {
-      const name = this.heading?.name ?? progressName(plain);
-      if (name !== undefined && !this.secrets.includes(name)) this.secrets.push(name);
-      if (this.heading) this.dropped++;
-      this.heading = undefined;
-      this.dropped++;
-      return;
-    }
-    this.releaseHeading();
-    this.write(line + (newline ? "\n" : ""));
+    if (heading) { this.held.push({ text, kind: "heading", name: heading[2] }); return; }
+    this.diagnosticsKept = true;
+    this.release();
+    this.write(text);
   }
 
-  private releaseHeading(): void {
-    if (this.heading) this.write(this.heading.line);
-    this.heading = undefined;
+  /** A line carrying the warning: dropped, with its resource heading under Diagnostics. */
+  private drop(plain: string): void {
+    const last = this.held[this.held.length - 1];
+    const heading = last?.kind === "heading" ? last : undefined;
+    const name = heading?.name ?? progressName(plain);
+    if (name !== undefined && !this.secrets.includes(name)) this.secrets.push(name);
+    if (heading) { this.held.pop(); this.dropped++; }
+    if (this.inDiagnostics) this.skipBlank = true;
+    this.dropped++;
+  }
+
+  /** The section ended: held lines stay if anything of it was kept, else the heading goes too. */
+  private closeDiagnostics(): void {
+    if (!this.diagnosticsKept) {
+      this.dropped += this.held.filter(h => h.kind !== "blank").length;
+      this.held = this.held.filter(h => h.kind === "blank").slice(0, 1);
+    }
+    this.release();
+    this.inDiagnostics = false;
+    this.skipBlank = false;
+  }
+
+  private release(): void {
+    for (const h of this.held) this.write(h.text);
+    this.held = [];
   }
 }
 

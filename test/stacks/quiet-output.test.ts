@@ -53,9 +53,30 @@ describe("driver output: the plaintext-Secret warning said once", () => {
         "  kubernetes:apps/v1:Deployment (scaidrive-api):", "    warning: something else worth reading", "Resources:", "    + 4 created"]) {
         assert.ok(out.split("\n").includes(kept), `lost: ${JSON.stringify(kept)}\n${out}`);
       }
-      assert.strictEqual(quiet.dropped, 6);
+      assert.strictEqual(out, [
+        "Updating (local):",
+        " +  pulumi:pulumi:Stack scai-platform-local creating (0s) ",
+        " +  kubernetes:core/v1:Secret scaidrive-env created (0.01s) ",
+        " +  kubernetes:apps/v1:Deployment scaidrive-api created (0.02s) ",
+        "Diagnostics:",
+        "  kubernetes:apps/v1:Deployment (scaidrive-api):",
+        "    warning: something else worth reading",
+        "",
+        "Resources:",
+        "    + 4 created",
+        "",
+      ].join("\n"));
+      assert.strictEqual(quiet.dropped, 8);
     });
   }
+
+  it("drops a Diagnostics section that held nothing else, heading and all", () => {
+    const text = ["+ 2 to create", "", "Diagnostics:", "  kubernetes:core/v1:Secret (a):", `    warning: ${PLAINTEXT_WARNING}`, "",
+      "  kubernetes:core/v1:Secret (b):", `    warning: ${PLAINTEXT_WARNING}`, "", "Resources:", ""].join("\n");
+    const { out, quiet } = filter(text, 5);
+    assert.strictEqual(out, ["+ 2 to create", "", "Resources:", ""].join("\n"));
+    assert.deepStrictEqual(quiet.secrets, ["a", "b"]);
+  });
 
   it("keeps a last line without a newline", () => {
     assert.strictEqual(filter("a\nb", 1).out, "a\nb");
