@@ -27,6 +27,13 @@ export const NOVITAI_SEED = {
   scratch: [{ path: "/tmp", medium: "Memory", sizeLimit: "64Mi" }, { path: "/var/tmp", medium: "Memory", sizeLimit: "64Mi" }],
   /** The compose file's stop grace period. */
   terminationGracePeriodSeconds: 30,
+  /** The production health check: every 15 s, 5 s timeout, 5 retries, 60 s to start. */
+  probeTiming: { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 5, startPeriodSeconds: 60 },
+  /**
+   * The one writable volume besides the temporary ones: its log files (50 MB x 5 rotated files in
+   * production). Per pod and lost with it; stdout is what the cluster's log pipeline keeps.
+   */
+  logs: { sizeLimit: "256Mi" },
 } as const;
 
 const perProfile = <T>(local: T, dev: T, prod: T) => ({ local, dev, prod });
@@ -43,7 +50,17 @@ export const novitaiSchema = {
     }),
     port: integer({ description: "Port the API listens on (PORT); Novitai does not name one.", min: 1024, max: 65535, default: 3000 }),
     hostname: hostname({ description: "Public hostname; when set the API gets a TLS Ingress. Default: internal only.", optional: true }),
-    replicas: integer({ description: "API pods.", min: 1, default: perProfile(1, 1, 2) }),
+    replicas: integer({
+      description: "API pods. Only 1: Novitai keeps job tracking, caches and instance polling in its process, and several replicas need shared state it has no store for.",
+      min: 1,
+      default: 1,
+    }),
+    logsPath: text({
+      description: "Directory Novitai writes its log files to: the only writable path on its read-only root besides /tmp and /var/tmp.",
+      expectation: "an absolute path such as /app/logs",
+      check: v => /^\/[^\s]*$/.test(v) && !["/tmp", "/var/tmp", "/"].includes(v),
+      default: "/app/logs",
+    }),
     logLevel: oneOf(["debug", "info", "warn", "error"] as const, { description: "LOG_LEVEL.", default: perProfile<"debug" | "info">("debug", "info", "info") }),
     monitoringNamespace: text({
       description: "Namespace of the Prometheus that scrapes /metrics; admitted on the API port.",
@@ -62,6 +79,9 @@ export type NovitaiSettings = Values<typeof novitaiSchema>["novitai"];
 
 export function checkNovitai(s: NovitaiSettings, ctx: { profile: Profile; project: string }): string[] {
   const problems: string[] = [];
+  if (s.replicas > 1) {
+    problems.push(`${ctx.project}:novitai.replicas must be 1: Novitai keeps job tracking, caches and instance polling in its process, so a second replica would track jobs and poll on its own; scaling out needs shared state it has no store for (got ${s.replicas})`);
+  }
   if (ctx.profile === "prod" && !isImmutableImageRef(s.image)) {
     problems.push(`${ctx.project}:novitai.image must be pinned on prod to a digest or a version tag, not latest, main, master, dev or stable (got "${s.image}")`);
   }
@@ -104,12 +124,13 @@ export class Novitai extends pulumi.ComponentResource {
       image: img.ref,
       replicas: s.replicas,
       uid: NOVITAI_SEED.uid,
-      scratch: NOVITAI_SEED.scratch.map(d => ({ ...d })),
+      scratch: [...NOVITAI_SEED.scratch.map(d => ({ ...d })), { path: s.logsPath, sizeLimit: NOVITAI_SEED.logs.sizeLimit }],
       port: { name: "http", containerPort: s.port },
       probes: {
         liveness: { kind: "http", path: NOVITAI_SEED.health, port: "http" },
         readiness: { kind: "http", path: NOVITAI_SEED.health, port: "http" },
-        initialDelaySeconds: 15,
+        startup: { kind: "http", path: NOVITAI_SEED.health, port: "http" },
+        timing: NOVITAI_SEED.probeTiming,
       },
       resources: NOVITAI_SEED.resources,
       env: envVars({
@@ -127,7 +148,9 @@ export class Novitai extends pulumi.ComponentResource {
         "prometheus.io/path": NOVITAI_SEED.metrics,
         "prometheus.io/port": String(s.port),
       },
-      minAvailable: 1,
+      // One replica: a budget of "at most one away" lets a node drain evict it (it is rescheduled
+      // elsewhere) where minAvailable 1 would block every drain.
+      maxUnavailable: 1,
       allowFrom: [
         namespacePeer(s.monitoringNamespace),
         { podSelector: { matchLabels: this.clientLabels } },

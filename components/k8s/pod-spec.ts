@@ -26,8 +26,22 @@ export type Probe =
  * (e.g. a queue worker with no listener: Kubernetes restarts it when it exits).
  */
 export type Probes =
-  | { liveness: Probe; readiness: Probe; startup?: Probe; initialDelaySeconds?: number }
+  | { liveness: Probe; readiness: Probe; startup?: Probe; initialDelaySeconds?: number; timing?: ProbeTiming }
   | { none: string };
+
+/**
+ * A process's own health-check rhythm (e.g. its image's HEALTHCHECK): liveness and readiness
+ * probe every `periodSeconds`, give up on one after `timeoutSeconds` and act after
+ * `failureThreshold` failures in a row; a startup probe gives it `startPeriodSeconds` to come up
+ * before the others count. Default: 10 s period, 5 s timeout, 6 failures (liveness) / 3 (readiness).
+ */
+export interface ProbeTiming {
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+  /** Time allowed to start, checked by the startup probe every 5 s. Default: the startup probe's 30 × 10 s. */
+  startPeriodSeconds?: number;
+}
 
 /** Annotation recording why a container has no probes; read by the policy pack. */
 export const NO_PROBES_ANNOTATION = "scai.dev/no-probes-reason";
@@ -67,8 +81,8 @@ export function envVars(values: Record<string, EnvValue>): EnvVar[] {
     );
 }
 
-function toK8sProbe(p: Probe, initialDelaySeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe {
-  const timing = { initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold };
+function toK8sProbe(p: Probe, initialDelaySeconds: number, failureThreshold: number, periodSeconds = 10, timeoutSeconds = 5): k8s.types.input.core.v1.Probe {
+  const timing = { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold };
   switch (p.kind) {
     case "http":
       return { httpGet: { path: p.path, port: p.port }, ...timing };
@@ -82,6 +96,19 @@ function toK8sProbe(p: Probe, initialDelaySeconds: number, failureThreshold: num
 export function containerProbes(probes: Probes): Partial<Container> {
   if ("none" in probes) return {};
   const delay = probes.initialDelaySeconds ?? 10;
+  const t = probes.timing;
+  if (t !== undefined) {
+    // A startup probe, when there is one, holds the others back: they need no initial delay.
+    const startDelay = probes.startup ? 0 : delay;
+    const startEvery = 5;
+    return {
+      livenessProbe: toK8sProbe(probes.liveness, startDelay, t.failureThreshold, t.periodSeconds, t.timeoutSeconds),
+      readinessProbe: toK8sProbe(probes.readiness, startDelay, t.failureThreshold, t.periodSeconds, t.timeoutSeconds),
+      ...(probes.startup ? {
+        startupProbe: toK8sProbe(probes.startup, 0, Math.ceil((t.startPeriodSeconds ?? 300) / startEvery), startEvery, t.timeoutSeconds),
+      } : {}),
+    };
+  }
   return {
     livenessProbe: toK8sProbe(probes.liveness, delay, 6),
     readinessProbe: toK8sProbe(probes.readiness, Math.min(delay, 5), 3),

@@ -33,6 +33,11 @@ export interface WorkloadArgs {
   scratch?: ScratchDir[];
   /** PodDisruptionBudget minAvailable. Default: 1; `false` for none. */
   minAvailable?: number | false;
+  /**
+   * PodDisruptionBudget maxUnavailable instead of minAvailable: for a single replica, where
+   * minAvailable 1 would block every node drain. Default: unset (minAvailable applies).
+   */
+  maxUnavailable?: number;
   /** CPU-driven HorizontalPodAutoscaler. Default: none. */
   autoscaling?: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
   /** Another controller (KEDA) owns the replica count. Default: false. */
@@ -166,10 +171,11 @@ export class Workload extends pulumi.ComponentResource {
       this.serviceName = svc.metadata.name;
     }
 
-    if (minAvailable !== false) {
+    if (args.maxUnavailable !== undefined || minAvailable !== false) {
+      const budget = args.maxUnavailable !== undefined ? { maxUnavailable: args.maxUnavailable } : { minAvailable: minAvailable as number };
       new k8s.policy.v1.PodDisruptionBudget(name, {
         metadata,
-        spec: { minAvailable, selector: { matchLabels: args.selector } },
+        spec: { ...budget, selector: { matchLabels: args.selector } },
       }, child);
     }
 

@@ -98,3 +98,41 @@ describe("Novitai's NOVITA_API_KEY", () => {
     assert.match(named(resources, "Secret", "novitai-env").stringData.NOVITA_API_KEY, /^sEcReT/);
   });
 });
+
+describe("Novitai's state, logs and health check on prod", () => {
+  let api: any;
+  let resources: Captured[];
+  before(async () => {
+    resources = (await evaluateStack("prod")).resources;
+    api = named(resources, "Deployment", "novitai-api");
+  });
+
+  it("one replica, with a budget that lets a node drain evict it; more replicas are refused", () => {
+    assert.strictEqual(api.spec.replicas, 1);
+    const pdb = named(resources, "PodDisruptionBudget", "novitai-api").spec;
+    assert.strictEqual(pdb.maxUnavailable, 1);
+    assert.strictEqual(pdb.minAvailable, undefined);
+    assert.throws(() => loadEnvironment(stackSource("prod", { "novitai.replicas": "2" })),
+      (e: ConfigError) => e.problems.length === 1 && e.problems[0].startsWith("scai-platform:novitai.replicas must be 1: Novitai keeps job tracking, caches and instance polling in its process") && e.problems[0].endsWith("(got 2)"));
+  });
+
+  it("its logs directory is the one writable volume besides /tmp and /var/tmp, and its path is configurable", async () => {
+    const mounts = Object.fromEntries(container(api).volumeMounts.map((m: any) => [m.mountPath, m.name]));
+    const volumes = Object.fromEntries(api.spec.template.spec.volumes.map((v: any) => [v.name, v.emptyDir]));
+    assert.deepStrictEqual(Object.keys(mounts).sort(), ["/app/logs", "/tmp", "/var/tmp"]);
+    assert.deepStrictEqual(volumes[mounts["/app/logs"]], { sizeLimit: "256Mi" });
+    const other = named((await evaluateStack("prod", { "novitai.logsPath": "/var/log/novita-gpu-api" })).resources, "Deployment", "novitai-api");
+    assert.ok(container(other).volumeMounts.some((m: any) => m.mountPath === "/var/log/novita-gpu-api"));
+  });
+
+  it("probes on the production rhythm: every 15 s, 5 s timeout, 5 failures; a startup probe allows 60 s", () => {
+    for (const p of ["livenessProbe", "readinessProbe"]) {
+      const probe = container(api)[p];
+      assert.deepStrictEqual([probe.periodSeconds, probe.timeoutSeconds, probe.failureThreshold, probe.initialDelaySeconds], [15, 5, 5, 0], p);
+    }
+    const startup = container(api).startupProbe;
+    assert.deepStrictEqual(startup.httpGet, { path: "/health", port: "http" });
+    assert.strictEqual(startup.periodSeconds * startup.failureThreshold, 60);
+    assert.strictEqual(startup.timeoutSeconds, 5);
+  });
+});
