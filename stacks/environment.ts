@@ -124,6 +124,12 @@ export const platformSchema = {
     }),
     ingressIpv6: boolean({ description: "The load balancer is dualstack: add AAAA aliases beside the A aliases.", default: false }),
     ttl: integer({ description: "TTL in seconds of records that are not aliases (TXT, MX, A of mail hosts, CNAME).", min: 60, max: 86400, default: 300 }),
+    otherTxt: list({
+      description: "Other TXT values of names this stack publishes TXT at (a sender domain, often the zone apex; _dmarc.<domain>), one \"<name> <value>\" per item: Route53 keeps one TXT record set per name, which this stack then owns whole (docs/aws.md).",
+      itemExpectation: "\"<name> <value>\" items such as \"example.com google-site-verification=abc\"",
+      itemCheck: v => /^[a-z0-9_.-]+\.[a-z]+ \S.*$/.test(v),
+      default: [],
+    }),
   },
   aws: {
     region: text({
@@ -339,6 +345,18 @@ export interface DnsSettings {
   /** The ingress controller's load balancer: alias records when `zoneId` is known, else CNAMEs. */
   readonly ingress: { readonly hostname: string; readonly zoneId?: string; readonly ipv6: boolean };
   readonly ttl: number;
+  /** The operator's other TXT values by record name (dns.otherTxt). */
+  readonly otherTxt: Record<string, string[]>;
+}
+
+/** dns.otherTxt items ("<name> <value>") grouped by name. */
+export function otherTxtRecords(items: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of items) {
+    const i = item.indexOf(" ");
+    (out[item.slice(0, i)] ??= []).push(item.slice(i + 1));
+  }
+  return out;
 }
 
 /** The profile: explicit config, else the stack name when it names a profile. */
@@ -426,6 +444,7 @@ export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environm
         zoneId: p.dns.zoneId,
         ingress: { hostname: p.dns.ingressHostname!, zoneId: p.dns.ingressZoneId, ipv6: p.dns.ingressIpv6 },
         ttl: p.dns.ttl,
+        otherTxt: otherTxtRecords(p.dns.otherTxt),
       },
     }),
     systems: systems as Partial<SystemSettings>,

@@ -478,6 +478,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       const mail = new MailDomainRecords(name("mail-dns"), {
         zoneId: env.dns.zoneId,
         ttl: env.dns.ttl,
+        otherTxt: env.dns.otherTxt,
         hosts: [
           { hostname: smtpHost, ips: s.smtp.inboundIps },
           { hostname: heloHost, ips: s.smtp.outboundIps },

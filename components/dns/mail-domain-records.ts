@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../options";
 import {
-  DmarcOptions, RecordValueError, SpfAll, assertHostname, checkDkimSelector, dkimRecord, dmarcRecord, ipFamily, route53Txt, spfRecord,
+  DmarcOptions, RecordValueError, SpfAll, assertHostname, checkDkimSelector, dkimRecord, dmarcRecord, ipFamily, route53Txt, spfRecord, splitTxt,
 } from "./record-values";
 
 /** A mail host's forward records. */
@@ -33,8 +33,37 @@ export interface MailDomainRecordsArgs {
   /** Host the abuse domain's MX points at; must be one of `hosts` (an MX never names a CNAME). */
   mx?: string;
   senderDomains: SenderDomain[];
+  /**
+   * The other TXT values of names this component publishes TXT at (a sender domain, often the zone
+   * apex with its site verifications; `_dmarc.<domain>`), by name. Route53 holds one TXT record set
+   * per name: this stack owns the whole set, so every value that must stay there is declared here
+   * (an existing set is adopted with `pulumi import`, docs/aws.md). Values are verbatim, unquoted. Default: none.
+   */
+  otherTxt?: Record<string, string[]>;
   /** TTL of every record. Default: 300. */
   ttl?: number;
+}
+
+/**
+ * The operator's other TXT values by name, checked: only names this component writes TXT at (a
+ * sender domain or its `_dmarc`), never a second SPF or DMARC record (receivers treat two as an error).
+ */
+export function otherTxtByName(otherTxt: Record<string, string[]>, senderDomains: string[]): Map<string, string[]> {
+  const owned = new Set(senderDomains.flatMap(d => [d, `_dmarc.${d}`]));
+  const out = new Map<string, string[]>();
+  for (const [recordName, values] of Object.entries(otherTxt)) {
+    if (!owned.has(recordName)) {
+      throw new RecordValueError(`other TXT values are declared for ${recordName}, where this stack publishes no TXT record (it owns ${[...owned].join(", ")})`);
+    }
+    for (const v of values) {
+      if (/^v=spf1(\s|$)/i.test(v) || /^v=DMARC1(;|\s|$)/i.test(v)) {
+        throw new RecordValueError(`the other TXT values of ${recordName} must not hold a second SPF or DMARC record (got ${JSON.stringify(v)}): this stack publishes that one`);
+      }
+      splitTxt(v);
+    }
+    out.set(recordName, [...new Set(values)]);
+  }
+  return out;
 }
 
 /**
@@ -79,13 +108,17 @@ export class MailDomainRecords extends pulumi.ComponentResource {
       record(`${args.abuseDomain}-mx`, args.abuseDomain, "MX", [`10 ${args.mx}`]);
     }
 
+    const other = otherTxtByName(args.otherTxt ?? {}, args.senderDomains.map(d => d.domain));
+    // The one record set of a name: this component's value and the operator's others for that name.
+    const txt = (id: string, recordName: string, value: string) =>
+      record(id, recordName, "TXT", [route53Txt(value), ...(other.get(recordName) ?? []).map(route53Txt)]);
     for (const d of args.senderDomains) {
       assertHostname("a sender domain", d.domain);
       const selector = checkDkimSelector("a DKIM selector", d.dkim.selector);
       if (selector.length) throw new RecordValueError(selector[0]);
-      record(`${d.domain}-spf`, d.domain, "TXT", [route53Txt(spfRecord(d.outboundIps, d.spfAll))]);
+      txt(`${d.domain}-spf`, d.domain, spfRecord(d.outboundIps, d.spfAll));
       record(`${d.domain}-dkim`, `${d.dkim.selector}._domainkey.${d.domain}`, "TXT", [route53Txt(dkimRecord(d.dkim.publicKey))]);
-      record(`${d.domain}-dmarc`, `_dmarc.${d.domain}`, "TXT", [route53Txt(dmarcRecord(d.dmarc))]);
+      txt(`${d.domain}-dmarc`, `_dmarc.${d.domain}`, dmarcRecord(d.dmarc));
     }
 
     this.registerOutputs({ records: this.records });
