@@ -39,6 +39,8 @@ export class AppSecret<G extends string = never, V extends string = never> exten
   /** Generated values, as secret Outputs (for mirroring or tests; never for plain env). */
   public readonly generated: Record<G, pulumi.Output<string>>;
   private readonly keys: Set<string>;
+  /** The Secret's name as given: `secretName` is an Output, which cannot go into an error message. */
+  private readonly plainName: string;
 
   constructor(name: string, args: AppSecretArgs<G, V>, opts?: pulumi.ComponentResourceOptions) {
     super("scai:k8s:AppSecret", name, {}, opts);
@@ -60,6 +62,7 @@ export class AppSecret<G extends string = never, V extends string = never> exten
     );
     const stringData: Record<string, Input<string>> = { ...generated, ...supplied };
     this.keys = new Set(Object.keys(stringData));
+    this.plainName = name;
 
     const secret = new k8s.core.v1.Secret(name, {
       metadata: { name, namespace: args.namespace, labels: { ...COMMON_LABELS, ...args.labels } },
@@ -79,7 +82,9 @@ export class AppSecret<G extends string = never, V extends string = never> exten
 
   /** A `secretKeyRef` to one key; throws for a key the Secret does not hold. */
   ref(key: G | V): { secretName: pulumi.Output<string>; key: string } {
-    if (!this.keys.has(key)) throw new Error(`secret ${this.secretName} has no key ${key}`);
+    if (!this.keys.has(key)) {
+      throw new Error(`Secret ${this.plainName} has no key ${key}; it holds ${[...this.keys].sort().join(", ") || "no keys"}`);
+    }
     return { secretName: this.secretName, key };
   }
 }
