@@ -510,6 +510,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput, fetche
     // Through QuietOutput: the provider's per-Secret plaintext warning becomes one note at the end.
     onOutput: (s: string) => quiet.push(s),
     onError: (s: string) => process.stderr.write(s),
+    onEvent: quiet.event,
   };
   const policyPacks = args.policyPack !== undefined && fs.existsSync(args.policyPack) ? [path.resolve(args.policyPack)] : undefined;
   if (args.policyPack !== undefined && policyPacks === undefined) console.log(`policy pack ${args.policyPack} not found: running without it`);
@@ -523,7 +524,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput, fetche
     case "preview": {
       const steps: PlannedStep[] = [];
       // Drift is judged from the change summary rather than the CLI flag, so the summary still prints.
-      const r = await stack.preview({ ...stream, policyPacks, diff: args.expectNoChanges, onEvent: collectSteps(steps) });
+      const r = await stack.preview({ ...stream, policyPacks, diff: args.expectNoChanges, onEvent: both(quiet.event, collectSteps(steps)) });
       changes = countChanges(r.changeSummary);
       const verdict = judgePlan(steps, allowance);
       for (const line of formatAllowed(verdict)) console.log(line);
@@ -536,7 +537,7 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput, fetche
       if (!args.allowDataLoss && (await resourceCount(stack)) > 0) {
         console.log("guard: previewing the plan for replacements or deletions of resources that hold data");
         const steps: PlannedStep[] = [];
-        await stack.preview({ ...stream, policyPacks, onEvent: collectSteps(steps) });
+        await stack.preview({ ...stream, policyPacks, onEvent: both(quiet.event, collectSteps(steps)) });
         const verdict = judgePlan(steps, allowance);
         if (verdict.refused.length > 0) return refused(verdict);
         for (const line of formatAllowed(verdict)) console.log(line);
@@ -576,6 +577,11 @@ async function run(args: DriverArgs, started: number, quiet: QuietOutput, fetche
     exitCode: drift ? EXIT.changes : EXIT.ok,
     error: drift ? `--expect-no-changes: the engine found changes on stack ${args.stack}` : undefined,
   });
+}
+
+/** Two onEvent handlers as one. */
+function both(a: (e: EngineEvent) => void, b: (e: EngineEvent) => void): (e: EngineEvent) => void {
+  return e => { a(e); b(e); };
 }
 
 /** An onEvent handler that records each step the engine plans (its `resourcePreEvent`s). */

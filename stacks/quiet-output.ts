@@ -37,6 +37,17 @@ export class QuietOutput {
 
   constructor(private readonly write: (text: string) => void) {}
 
+  /**
+   * An engine event (the Automation API's onEvent): a diagnostic carrying the warning names its
+   * resource by URN, whatever the text display does with it. Bound, so it can be passed as is.
+   */
+  readonly event = (e: { diagnosticEvent?: { urn?: string; message: string } }): void => {
+    const d = e.diagnosticEvent;
+    if (!d || !d.message.includes(PLAINTEXT_WARNING) || !d.urn) return;
+    const name = d.urn.slice(d.urn.lastIndexOf("::") + 2);
+    if (name && !this.secrets.includes(name)) this.secrets.push(name);
+  };
+
   /** Feeds a chunk of output; complete lines are filtered and written. */
   push(chunk: string): void {
     const lines = (this.partial + chunk).split("\n");

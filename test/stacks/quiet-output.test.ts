@@ -78,6 +78,17 @@ describe("driver output: the plaintext-Secret warning said once", () => {
     assert.deepStrictEqual(quiet.secrets, ["a", "b"]);
   });
 
+  it("takes the Secrets' names from the engine's diagnostic events too, once each", () => {
+    const quiet = new QuietOutput(() => undefined);
+    const urn = (n: string) => `urn:pulumi:local::scai-platform::scai:platform:Platform$kubernetes:core/v1:Secret::${n}`;
+    quiet.event({ diagnosticEvent: { urn: urn("hridaai-env"), message: `${PLAINTEXT_WARNING}\n` } });
+    quiet.event({ diagnosticEvent: { urn: urn("hridaai-env"), message: PLAINTEXT_WARNING } });
+    quiet.event({ diagnosticEvent: { urn: urn("other"), message: "something else" } });
+    quiet.push(`warning: ${PLAINTEXT_WARNING}\n`);
+    assert.deepStrictEqual(quiet.secrets, ["hridaai-env"]);
+    assert.strictEqual(quiet.dropped, 1);
+  });
+
   it("keeps a last line without a newline", () => {
     assert.strictEqual(filter("a\nb", 1).out, "a\nb");
   });
