@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { MASKED, stackFileSource } from "./config-source";
-import { Resolved } from "./config-reader";
+import { Resolved, showValue } from "./config-reader";
 import { ConfigError, loadEnvironment } from "./environment";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -44,7 +44,7 @@ export function showConfig(stack: string, file = path.join(ROOT, `Pulumi.${stack
 }
 
 function text(v: unknown): string {
-  return v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v);
+  return v === undefined ? "(unset)" : typeof v === "string" ? v : showValue(v);
 }
 
 /** The human-readable listing: one aligned line per key. */
