@@ -18,6 +18,8 @@ export const T = {
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   rdsInstance: "aws:rds/instance:Instance",
   replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+  rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+  elasticacheParameterGroup: "aws:elasticache/parameterGroup:ParameterGroup",
   iamPolicies: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"],
 } as const;
 
@@ -238,6 +240,63 @@ export const iamNoWildcardS3: ResourceRule = {
   },
 };
 
+/** Engines RDS offers Extended Support for: their instances must say whether they use it. */
+const EXTENDED_SUPPORT_ENGINES = ["mysql", "postgres"];
+
+export const rdsReplaceableSafely: ResourceRule = {
+  kind: "resource",
+  name: "rds-replace-safely",
+  description: "A primary RDS instance ends in a final snapshot (skipFinalSnapshot false, an identifier that changes with each replacement), can take a major upgrade (allowMajorVersionUpgrade), grows its storage (maxAllocatedStorage above allocatedStorage), and states its Extended Support choice (engineLifecycleSupport) where RDS offers one.",
+  check(r) {
+    if (r.type !== T.rdsInstance || r.props.replicateSourceDb) return [];
+    const p = r.props;
+    const at = `RDS instance ${p.identifier ?? r.name}:`;
+    const v: string[] = [];
+    if (isTrue(p.skipFinalSnapshot) || typeof p.finalSnapshotIdentifier !== "string") v.push(`${at} deleting it (a replacement does) takes no final snapshot`);
+    else if (p.finalSnapshotIdentifier === `${p.identifier}-final`) v.push(`${at} finalSnapshotIdentifier ${p.finalSnapshotIdentifier} is fixed: a second replacement fails with DBSnapshotAlreadyExists`);
+    if (!isTrue(p.allowMajorVersionUpgrade)) v.push(`${at} allowMajorVersionUpgrade is not true: AWS rejects a major engineVersion change`);
+    if (!(Number(p.maxAllocatedStorage) > Number(p.allocatedStorage))) v.push(`${at} maxAllocatedStorage (${p.maxAllocatedStorage ?? "unset"}) is not above allocatedStorage (${p.allocatedStorage}): no storage autoscaling`);
+    if (EXTENDED_SUPPORT_ENGINES.includes(p.engine) && typeof p.engineLifecycleSupport !== "string") v.push(`${at} engineLifecycleSupport is unset: Extended Support would be billed by default`);
+    return v;
+  },
+};
+
+export const parameterGroupsAutoNamed: ResourceRule = {
+  kind: "resource",
+  name: "parameter-groups-auto-named",
+  description: "RDS and ElastiCache parameter groups have no fixed name (namePrefix or auto-name), so a family change creates the new group before AWS is asked to delete the attached old one.",
+  check(r) {
+    if ((r.type !== T.rdsParameterGroup && r.type !== T.elasticacheParameterGroup) || typeof r.props.name !== "string") return [];
+    const fix = r.type === T.rdsParameterGroup ? "use namePrefix" : "leave it auto-named";
+    return [`parameter group ${r.props.name}: a fixed name makes a family change delete it first, which AWS refuses while it is attached; ${fix}`];
+  },
+};
+
+export const elasticacheSnapshots: ResourceRule = {
+  kind: "resource",
+  name: "elasticache-snapshots",
+  description: "An ElastiCache replication group ends in a final snapshot when deleted or replaced, and on prod keeps daily snapshots (snapshotRetentionLimit >= 1).",
+  check(r, ctx) {
+    if (r.type !== T.replicationGroup) return [];
+    const p = r.props;
+    const at = `ElastiCache ${p.replicationGroupId ?? r.name}:`;
+    const v: string[] = [];
+    if (typeof p.finalSnapshotIdentifier !== "string") v.push(`${at} deleting it (a replacement does) takes no final snapshot`);
+    if (ctx.prod && !(Number(p.snapshotRetentionLimit) >= 1)) v.push(`${at} snapshotRetentionLimit is ${p.snapshotRetentionLimit ?? "unset"}, needs >= 1 day on prod`);
+    return v;
+  },
+};
+
+export const s3NoForceDestroy: ResourceRule = {
+  kind: "resource",
+  name: "s3-no-force-destroy",
+  description: "No bucket is forceDestroy: deleting or replacing one that holds objects must fail rather than empty it.",
+  check(r) {
+    if (r.type !== T.bucket || !isTrue(r.props.forceDestroy)) return [];
+    return [`bucket ${r.props.bucket ?? r.name}: forceDestroy empties it on delete or replacement`];
+  },
+};
+
 export const awsRules = [
   s3PublicAccessBlock,
   s3Encryption,
@@ -248,4 +307,8 @@ export const awsRules = [
   rdsProdResilience,
   elasticacheEncryptionAuth,
   iamNoWildcardS3,
+  rdsReplaceableSafely,
+  parameterGroupsAutoNamed,
+  elasticacheSnapshots,
+  s3NoForceDestroy,
 ];

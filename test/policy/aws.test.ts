@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import {
-  RETAINED_PREFIXES_TAG, T, TRANSIENT_PREFIXES_TAG, elasticacheEncryptionAuth, iamNoWildcardS3, rdsEncryptedPrivate,
-  rdsProdResilience, s3Encryption, s3PublicAccessBlock, s3TlsOnly, s3TransientPrefixLifecycle, s3VersioningOnProd,
+  RETAINED_PREFIXES_TAG, T, TRANSIENT_PREFIXES_TAG, elasticacheEncryptionAuth, elasticacheSnapshots, iamNoWildcardS3, parameterGroupsAutoNamed,
+  rdsEncryptedPrivate, rdsProdResilience, rdsReplaceableSafely, s3Encryption, s3NoForceDestroy, s3PublicAccessBlock, s3TlsOnly,
+  s3TransientPrefixLifecycle, s3VersioningOnProd,
 } from "../../policy/rules/aws";
 import { PolicyResource } from "../../policy/rules";
 import { PROD, resource, violations } from "./fixtures";
@@ -188,5 +189,61 @@ describe("policy: AWS rules", () => {
         "scaidrive-bucket-access: statement Objects allows S3 actions on arn:aws:s3:::*/*",
       ]);
     });
+  });
+});
+
+describe("policy: AWS replacement and upgrade rules", () => {
+  const db = (over: Record<string, any> = {}) => resource(T.rdsInstance, "db", {
+    identifier: "scai-prod-scaisend-mysql", engine: "mysql", skipFinalSnapshot: false, finalSnapshotIdentifier: "scai-prod-scaisend-mysql-final-0a1b2c3d",
+    allowMajorVersionUpgrade: true, allocatedStorage: 100, maxAllocatedStorage: 400, engineLifecycleSupport: "open-source-rds-extended-support", ...over,
+  });
+
+  it("rds-replace-safely passes a snapshotted, upgradable, autoscaling instance with its Extended Support choice", () => {
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [db()]), []);
+    // MariaDB has no Extended Support to choose; a read replica takes no snapshot of its own.
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [db({ engine: "mariadb", engineLifecycleSupport: undefined })]), []);
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [resource(T.rdsInstance, "r", { replicateSourceDb: "x", skipFinalSnapshot: true })]), []);
+  });
+
+  it("rds-replace-safely flags a skipped or fixed final snapshot, no major upgrades, no autoscaling and an unset lifecycle", () => {
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [db({ skipFinalSnapshot: true })]),
+      ["RDS instance scai-prod-scaisend-mysql: deleting it (a replacement does) takes no final snapshot"]);
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [db({ finalSnapshotIdentifier: "scai-prod-scaisend-mysql-final" })]),
+      ["RDS instance scai-prod-scaisend-mysql: finalSnapshotIdentifier scai-prod-scaisend-mysql-final is fixed: a second replacement fails with DBSnapshotAlreadyExists"]);
+    assert.deepStrictEqual(violations(rdsReplaceableSafely, [db({ allowMajorVersionUpgrade: undefined, maxAllocatedStorage: undefined, engineLifecycleSupport: undefined })]), [
+      "RDS instance scai-prod-scaisend-mysql: allowMajorVersionUpgrade is not true: AWS rejects a major engineVersion change",
+      "RDS instance scai-prod-scaisend-mysql: maxAllocatedStorage (unset) is not above allocatedStorage (100): no storage autoscaling",
+      "RDS instance scai-prod-scaisend-mysql: engineLifecycleSupport is unset: Extended Support would be billed by default",
+    ]);
+  });
+
+  it("parameter-groups-auto-named flags fixed names of RDS and ElastiCache parameter groups", () => {
+    assert.deepStrictEqual(violations(parameterGroupsAutoNamed, [
+      resource(T.rdsParameterGroup, "p1", { namePrefix: "scai-prod-scaisend-mysql-", family: "mysql8.4" }),
+      resource(T.elasticacheParameterGroup, "p2", { family: "redis7" }),
+    ]), []);
+    assert.deepStrictEqual(violations(parameterGroupsAutoNamed, [
+      resource(T.rdsParameterGroup, "p1", { name: "scai-prod-scaisend-mysql", family: "mysql8.0" }),
+      resource(T.elasticacheParameterGroup, "p2", { name: "scai-prod-scaisend-redis", family: "redis7" }),
+    ]), [
+      "parameter group scai-prod-scaisend-mysql: a fixed name makes a family change delete it first, which AWS refuses while it is attached; use namePrefix",
+      "parameter group scai-prod-scaisend-redis: a fixed name makes a family change delete it first, which AWS refuses while it is attached; leave it auto-named",
+    ]);
+  });
+
+  it("elasticache-snapshots wants a final snapshot everywhere and daily snapshots on prod", () => {
+    const group = (over: Record<string, any>) => resource(T.replicationGroup, "g", { replicationGroupId: "scai-prod-scaisend-redis", ...over });
+    assert.deepStrictEqual(violations(elasticacheSnapshots, [group({ finalSnapshotIdentifier: "x-final-1", snapshotRetentionLimit: 7 })], PROD), []);
+    assert.deepStrictEqual(violations(elasticacheSnapshots, [group({ snapshotRetentionLimit: 0 })], PROD), [
+      "ElastiCache scai-prod-scaisend-redis: deleting it (a replacement does) takes no final snapshot",
+      "ElastiCache scai-prod-scaisend-redis: snapshotRetentionLimit is 0, needs >= 1 day on prod",
+    ]);
+    assert.deepStrictEqual(violations(elasticacheSnapshots, [group({ finalSnapshotIdentifier: "x-final-1", snapshotRetentionLimit: 0 })]), []);
+  });
+
+  it("s3-no-force-destroy flags a bucket that would empty itself", () => {
+    assert.deepStrictEqual(violations(s3NoForceDestroy, [bucket()]), []);
+    assert.deepStrictEqual(violations(s3NoForceDestroy, [resource(T.bucket, "b", { bucket: NAME, forceDestroy: true })]),
+      [`bucket ${NAME}: forceDestroy empties it on delete or replacement`]);
   });
 });
