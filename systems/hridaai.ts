@@ -44,6 +44,8 @@ export const HRIDAAI_SEED = {
     ENABLE_OAUTH_ID_TOKEN_COOKIE: "false",
   },
   pdbMinAvailable: 1,
+  /** Redis `timeout` the app needs against connection exhaustion. */
+  redisIdleTimeoutSeconds: 1800,
   /**
    * RAG_EMBEDDING_ENGINE's value per configured engine: the image reads an empty value as its
    * built-in SentenceTransformers engine.
@@ -170,7 +172,8 @@ export class HridaAi extends pulumi.ComponentResource {
     const roles = { web: name("web"), migrate: name("migrate"), tika: name("tika") };
 
     const db = ctx.data.database(HRIDAAI, { engine: "postgres", database: HRIDAAI, username: HRIDAAI, extensions: ["vector"] }, this);
-    const redis = ctx.data.redis(HRIDAAI, { maxmemoryPolicy: "noeviction" }, this);
+    // HridaAI's operators ask for Redis `timeout 1800`: idle connections closed before they pile up.
+    const redis = ctx.data.redis(HRIDAAI, { maxmemoryPolicy: "noeviction", idleTimeoutSeconds: HRIDAAI_SEED.redisIdleTimeoutSeconds }, this);
     const bucketRequest: BucketRequest = { purpose: "uploads", abortIncompleteUploadsAfterDays: 1, serviceAccounts: [roles.web] };
     const bucket = ctx.data.bucket(HRIDAAI, bucketRequest, this);
 

@@ -71,7 +71,11 @@ export class ManagedRedis extends pulumi.ComponentResource {
     // fixed name replace their group once, the same create-first way (docs/aws.md).
     const parameters = new aws.elasticache.ParameterGroup(name, {
       family: REDIS_FAMILY,
-      parameters: [{ name: "maxmemory-policy", value: maxmemoryPolicy }],
+      parameters: [
+        { name: "maxmemory-policy", value: maxmemoryPolicy },
+        // Only when the system asks (HridaAI: 1800 s), so other groups keep AWS's default.
+        ...(args.request.idleTimeoutSeconds !== undefined ? [{ name: "timeout", value: String(args.request.idleTimeoutSeconds) }] : []),
+      ],
       tags: args.tags,
     }, child);
 

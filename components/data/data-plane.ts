@@ -41,6 +41,12 @@ export interface DatabaseConnection {
 export interface RedisRequest {
   /** Keep only what fits; never evict queued jobs. Default: "noeviction". */
   maxmemoryPolicy?: "noeviction" | "allkeys-lru";
+  /**
+   * Close client connections idle this many seconds (Redis `timeout`), for apps that would
+   * otherwise exhaust connections over time. Default: the service's own (ElastiCache: 0, never;
+   * the in-cluster Redis closes after 1800 s).
+   */
+  idleTimeoutSeconds?: number;
 }
 
 export interface RedisConnection {

@@ -20,6 +20,8 @@ describe("HridaAI on dev", () => {
   it("replicas carry HridaAI's scaled env, with migrations off", () => {
     const env = envOf(container(web));
     const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
+    // The environment's uploads bucket: its name ends in the stack's random suffix.
+    assert.match(env.S3_BUCKET_NAME, /^scai-dev-hridaai-uploads-[0-9a-f]{8}$/);
     assert.deepStrictEqual(plain, {
       VECTOR_DB: "pgvector",
       WEBSOCKET_MANAGER: "redis",
@@ -35,7 +37,7 @@ describe("HridaAI on dev", () => {
       ENABLE_DB_MIGRATIONS: "false",
       DATABASE_POOL_SIZE: "15",
       DATABASE_POOL_MAX_OVERFLOW: "20",
-      S3_BUCKET_NAME: "scai-dev-hridaai-uploads",
+      S3_BUCKET_NAME: env.S3_BUCKET_NAME,
       S3_REGION_NAME: "eu-west-1",
       S3_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com",
       TIKA_SERVER_URL: TIKA_URL,
@@ -63,8 +65,8 @@ describe("HridaAI on dev", () => {
   it("PostgreSQL is RDS PostgreSQL 16, whose extension list includes pgvector, with SSL forced", () => {
     const db = resources.find(r => r.type === "aws:rds/instance:Instance" && r.inputs.identifier === "scai-dev-hridaai-postgres")!.inputs;
     assert.deepStrictEqual([db.engine, db.engineVersion], ["postgres", "16"]);
-    const pg = resources.find(r => r.type === "aws:rds/parameterGroup:ParameterGroup" && r.inputs.name === "scai-dev-hridaai-postgres")!.inputs;
-    assert.deepStrictEqual(pg.parameters, [{ name: "rds.force_ssl", value: "1" }]);
+    const pg = resources.find(r => r.type === "aws:rds/parameterGroup:ParameterGroup" && r.inputs.namePrefix === "scai-dev-hridaai-postgres-")!.inputs;
+    assert.ok(pg.parameters.some((p: any) => p.name === "rds.force_ssl" && p.value === "1"), "SSL not forced");
   });
 
   it("in the cluster (local) PostgreSQL is the pgvector build", async () => {
@@ -196,5 +198,21 @@ describe("HridaAI embeddings: a configured engine that can embed", () => {
       'scai-platform:hridaai.embedding.baseUrl must be unset when embedding.engine is "local": the built-in engine calls no endpoint (got "https://api.openai.com/v1")',
       'scai-platform:hridaai.embedding.apiKey must be unset when embedding.engine is "local": the built-in engine takes no key (got a secret)',
     ]);
+  });
+});
+
+describe("HridaAI's Redis closes idle connections after 1800 s", () => {
+  it("on ElastiCache its parameter group sets timeout 1800 beside maxmemory-policy; other systems' groups keep AWS's default", async () => {
+    const { resources } = await evaluateStack("prod");
+    const groups = resources.filter(r => r.type === "aws:elasticache/parameterGroup:ParameterGroup");
+    const of = (system: string) => groups.find(g => g.name.includes(system))!.inputs.parameters;
+    assert.deepStrictEqual(of("hridaai"), [{ name: "maxmemory-policy", value: "noeviction" }, { name: "timeout", value: "1800" }]);
+    assert.deepStrictEqual(of("scaisend"), [{ name: "maxmemory-policy", value: "noeviction" }]);
+  });
+
+  it("in the cluster (local) Redis runs with --timeout 1800", async () => {
+    const local = (await evaluateStack("local", { systems: '["hridaai"]' })).resources;
+    const args: string[] = container(named(local, "StatefulSet", "hridaai-redis")).args;
+    assert.strictEqual(args[args.indexOf("--timeout") + 1], "1800");
   });
 });

@@ -1,4 +1,4 @@
-/** ScaiDrive as seed 000 describes it, on the dev stack (the seed's production numbers). */
+/** ScaiDrive as its operators describe it, on the dev stack (its production numbers). */
 import * as assert from "assert";
 import { mapConfigSource } from "../../stacks/config-source";
 import { loadEnvironment } from "../../stacks/environment";
@@ -20,7 +20,7 @@ const QUEUES = ["high", "medium", "low"];
 
 const container = (d: any) => d.spec.template.spec.containers[0];
 
-describe("ScaiDrive (seed 000) on dev", () => {
+describe("ScaiDrive on dev", () => {
   let resources: Captured[];
   let api: any;
 
@@ -171,7 +171,7 @@ describe("ScaiDrive (seed 000) on dev", () => {
     assert.strictEqual(env.SCAIDRIVE_SCAIKEY_URL, "https://scaikey.dev.scai.example.com");
     assert.strictEqual(env.SCAIDRIVE_JWT_ISSUER, "https://scaikey.dev.scai.example.com");
     assert.strictEqual(env.SCAIDRIVE_SCAIKEY_CLIENT_ID, "scaidrive");
-    assert.match(env.SCAIDRIVE_S3_BUCKET, /^scai-dev-scaidrive-files$/);
+    assert.match(env.SCAIDRIVE_S3_BUCKET, /^scai-dev-scaidrive-files-[0-9a-f]{8}$/);
     assert.strictEqual(env.SCAIDRIVE_LOG_LEVEL, "INFO");
     assert.strictEqual(env.SCAIDRIVE_CORS_ORIGINS, "*");
   });
@@ -248,7 +248,7 @@ describe("ScaiDrive's bucket lifecycle on the in-cluster store (local)", () => {
     lifecycle = JSON.parse(named(resources, "ConfigMap", "scaidrive-minio-setup").data["lifecycle.json"]);
   });
 
-  it("uploads/ expire after 2 days (the seed's 48 hours)", () => {
+  it("uploads/ expire after 2 days (ScaiDrive's 48 hours)", () => {
     const rule = lifecycle.Rules.find((r: any) => r.Filter.Prefix === "uploads/");
     assert.deepStrictEqual(rule, { ID: "expire-uploads", Status: "Enabled", Filter: { Prefix: "uploads/" }, Expiration: { Days: 2 } });
   });

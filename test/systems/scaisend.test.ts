@@ -76,9 +76,11 @@ describe("ScaiSend on dev", () => {
       for (const k of SECRET_ENV) assert.deepStrictEqual(env[k], { secretKeyRef: { name: "scaisend-env", key: k } }, k);
     }
     const { DATABASE_URL, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, SCAIKEY_CLIENT_SECRET, SCAIKEY_WEBHOOK_SECRET, ...plain } = envs[0];
+    // The environment's attachments bucket: its name ends in the stack's random suffix.
+    assert.match(plain.S3_BUCKET, /^scai-dev-scaisend-attachments-[0-9a-f]{8}$/);
     assert.deepStrictEqual(plain, {
       S3_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com",
-      S3_BUCKET: "scai-dev-scaisend-attachments",
+      S3_BUCKET: plain.S3_BUCKET,
       AWS_REGION: "eu-west-1",
       SCAIKEY_API_URL: "https://scaikey.dev.scai.example.com",
       SCAIKEY_CLIENT_ID: "scaisend",
@@ -96,14 +98,14 @@ describe("ScaiSend on dev", () => {
     });
   });
 
-  it("the Secret holds an aiomysql URL to MySQL 8 and the configured ScaiKey secrets", () => {
+  it("the Secret holds an aiomysql URL to MySQL 8 (8.4 on RDS) and the configured ScaiKey secrets", () => {
     const secret = named(resources, "Secret", "scaisend-env");
     assert.match(secret.stringData.DATABASE_URL, /^mysql\+aiomysql:\/\/scaisend:sEcReT\w+@scai-dev-scaisend-mysql\.c0ffee\.eu-west-1\.rds\.amazonaws\.com:3306\/scaisend\?ssl_check_hostname=false$/);
     assert.match(secret.stringData.REDIS_URL, /^rediss:\/\/:sEcReT\w+@master\.scai-dev-scaisend-redis\.c0ffee\.euw1\.cache\.amazonaws\.com:6379\/0$/);
     assert.strictEqual(secret.stringData.SCAIKEY_CLIENT_SECRET, "example-dev-scaikey-client-secret");
     assert.strictEqual(secret.stringData.SCAIKEY_WEBHOOK_SECRET, "example-dev-scaikey-webhook-secret");
     const db = resources.find(r => r.type === "aws:rds/instance:Instance" && r.inputs.identifier === "scai-dev-scaisend-mysql")!.inputs;
-    assert.deepStrictEqual([db.engine, db.engineVersion], ["mysql", "8.0"]);
+    assert.deepStrictEqual([db.engine, db.engineVersion], ["mysql", "8.4"]);
   });
 
   it("only the API has an Ingress; SMTP is a LoadBalancer on 25 keeping client addresses; the worker has no Service", () => {
@@ -151,9 +153,11 @@ describe("ScaiSend on dev", () => {
   });
 
   it("the attachments bucket is versioned and nothing in it ever expires", async () => {
-    const of = (type: string) => resources.find(r => r.type === type && r.inputs.bucket === "scai-dev-scaisend-attachments")!.inputs;
+    const of = (type: string) => resources.find(r => r.type === type && /^scai-dev-scaisend-attachments-[0-9a-f]{8}$/.test(r.inputs.bucket))!.inputs;
     assert.deepStrictEqual(of("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration, { status: "Enabled" });
-    assert.deepStrictEqual(of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules.filter((r: any) => r.expiration), []);
+    // Only old versions and leftover delete markers go; no current attachment ever expires.
+    const rules = of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules;
+    assert.deepStrictEqual(rules.filter((r: any) => r.expiration?.days !== undefined || r.expiration?.date !== undefined), []);
   });
 
   it("no DNS records without a hosted zone", () => {
