@@ -57,7 +57,8 @@ export const scaisendSchema = {
     schemaVersion: text({ description: "Bump to run the migration Job (and its backup) again for the same image.", default: "1" }),
     backupBeforeMigration: boolean({
       description: "Dump MySQL to the attachments bucket (backups/pre-migration/) before `alembic upgrade head` (ScaiSend: back up first).",
-      default: perProfile(false, false, true),
+      // dev too: its data is worth a restore point, and a migration that breaks there is the one to roll back.
+      default: perProfile(false, true, true),
     }),
     maxBackupSize: memory({ description: "Largest database dump the backup Job's scratch volume holds.", default: "10Gi" }),
     scaikey: {

@@ -145,11 +145,15 @@ describe("ScaiSend on dev", () => {
     assert.ok(workerNp.egress.some((e: any) => e.to[0].ipBlock?.cidr === "10.40.0.0/16" && e.ports[0].port === 3306), "the worker cannot reach MySQL");
   });
 
-  it("alembic upgrade head runs once per release before every role; no backup Job on dev", () => {
+  it("alembic upgrade head runs once per release before every role, after a backup on dev too; none on local", async () => {
     const job = ofKind(resources, "Job").find(j => j.metadata.name.startsWith("scaisend-migrate-"));
     assert.deepStrictEqual(container(job).command, ["alembic", "upgrade", "head"]);
     for (const r of ROLES) assert.ok(dependsOn(captured(resources, named(resources, "Deployment", r)), captured(resources, job)), r);
-    assert.ok(!ofKind(resources, "Job").some(j => j.metadata.name.startsWith("scaisend-backup-")));
+    const backup = ofKind(resources, "Job").find(j => j.metadata.name.startsWith("scaisend-backup-"));
+    assert.ok(backup, "no backup Job on dev");
+    assert.ok(dependsOn(captured(resources, job), captured(resources, backup)), "the migration does not wait for the backup");
+    const local = (await evaluateStack("local")).resources;
+    assert.ok(!ofKind(local, "Job").some(j => j.metadata.name.startsWith("scaisend-backup-")));
   });
 
   it("the attachments bucket is versioned and nothing in it ever expires", async () => {
