@@ -2,7 +2,8 @@
  * The outputs contract: what another Pulumi project may read from a platform stack through a
  * `StackReference`, with the types it reads them as. `index.ts` exports exactly `PlatformOutputs`
  * (stacks/platform.ts); `PlatformContract` is the same shape with every Output resolved, which is
- * what `requireOutput` yields. The README's "Outputs contract" table documents each field.
+ * what `requireOutput` yields. docs/architecture.md's "Outputs contract" table documents each
+ * field; `systems.<name>.links` lists the systems it was wired to (systems/links.ts).
  *
  * The contract carries no credential values: each system's credentials live in a Kubernetes
  * Secret in the environment's namespace, and the contract names that Secret (`secretName`), so
