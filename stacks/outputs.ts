@@ -1,7 +1,7 @@
 /**
  * The outputs contract: what another Pulumi project may read from a platform stack through a
  * `StackReference`, with the types it reads them as. `index.ts` exports exactly `PlatformOutputs`
- * (stacks/platform.ts); `PlatformContract` is the same shape with every Output resolved, which is
+ * (below; `deployPlatform` in stacks/platform.ts returns it); `PlatformContract` is the same shape with every Output resolved, which is
  * what `requireOutput` yields. docs/architecture.md's "Outputs contract" table documents each
  * field; `systems.<name>.links` lists the systems it was wired to (systems/links.ts).
  *
@@ -12,13 +12,30 @@
  * the consumer's state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { SystemOutputs } from "../systems/registry";
-import type { PlatformOutputs } from "./platform";
+import type { SystemName, SystemOutputs } from "../systems/contract";
 
 /** One system's entry under the `systems` output. */
 export interface SystemContractOutputs extends SystemOutputs {
   /** Public DNS name (the host of `url`), when the system is exposed. */
   hostname?: string;
+}
+
+/**
+ * The stack outputs other projects read through a StackReference: what `deployPlatform`
+ * (stacks/platform.ts) returns and `index.ts` exports. Defined here, with the rest of the contract,
+ * so that reading the contract loads no system and no platform code.
+ */
+export interface PlatformOutputs {
+  /** The stack name: local, dev or prod. */
+  environment: string;
+  /** Kubernetes namespace holding every object of this environment. */
+  namespace: pulumi.Output<string>;
+  /** Base DNS domain; public hostnames sit under it. */
+  domain: string;
+  /** Where manifests were rendered (relative to the project), on stacks that render instead of applying. */
+  renderedManifests?: string;
+  /** Per enabled system: public URL and hostname, in-cluster API address, data endpoints, credentials Secret name, bucket. */
+  systems: Partial<Record<SystemName, SystemContractOutputs>>;
 }
 
 /** The stack outputs as a consumer reads them, every Output resolved. */

@@ -16,24 +16,10 @@ import { SystemName, SystemOutputs, systemDeployers } from "../systems/registry"
 import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
 import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
-import { SystemContractOutputs, systemContract } from "./outputs";
+import { PlatformOutputs, SystemContractOutputs, systemContract } from "./outputs";
 
-/**
- * The stack outputs other projects read through a StackReference (the contract: stacks/outputs.ts
- * and the README's "Outputs contract").
- */
-export interface PlatformOutputs {
-  /** The stack name: local, dev or prod. */
-  environment: string;
-  /** Kubernetes namespace holding every object of this environment. */
-  namespace: pulumi.Output<string>;
-  /** Base DNS domain; public hostnames sit under it. */
-  domain: string;
-  /** Where manifests were rendered (relative to the project), on stacks that render instead of applying. */
-  renderedManifests?: string;
-  /** Per enabled system: public URL and hostname, in-cluster API address, data endpoints, credentials Secret name, bucket. */
-  systems: Partial<Record<SystemName, SystemContractOutputs>>;
-}
+/** The stack outputs other projects read (the contract's type lives in stacks/outputs.ts, which imports nothing from here). */
+export type { PlatformOutputs };
 
 /**
  * Render mode writes to a folder relative to the project root (Pulumi runs providers there,

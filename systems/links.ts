@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceAccess, clientLabel } from "../components/k8s/network";
 import { Naming } from "../components/naming";
-import type { SystemName } from "./registry";
+import type { SystemName } from "./contract";
 
 /** How a pod of the same namespace reaches a system's API. */
 export interface LinkTarget {

@@ -12,7 +12,7 @@ import { Probes, envVars } from "../components/k8s/pod-spec";
 import { QueueScaler } from "../components/k8s/queue-scaler";
 import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
-import type { CheckContext } from "./registry";
+import type { CheckContext } from "./contract";
 import {
   Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,

@@ -1,0 +1,38 @@
+/**
+ * What the registry, each system and the platform's outputs contract share, in a module that
+ * imports no system: the system names, the context of a system's config checks, and what another
+ * project may read about a deployed system. Kept apart so `stacks/outputs.ts` (and a consumer
+ * type-checking against it) does not load every system, and no system imports the registry.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Profile } from "../stacks/schema";
+
+export const SYSTEM_NAMES = ["scaidrive", "scaisend", "hridaai", "rahcp", "novitai"] as const;
+export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+export interface CheckContext {
+  profile: Profile;
+  project: string;
+  domain: string;
+  /** Where data services come from ("in-cluster" or "aws"). */
+  dataServices?: string;
+  /** On AWS, whether apps also get static S3 keys (aws.staticBucketKeys). */
+  staticBucketKeys?: boolean;
+}
+
+/** What another project may read about a deployed system (see the README's outputs contract). */
+export interface SystemOutputs {
+  /** Public URL, when the system is exposed. */
+  url?: string;
+  /** In-cluster address of its API. */
+  apiAddress?: pulumi.Output<string>;
+  /** Kubernetes Secret holding its credentials and URLs. */
+  secretName: pulumi.Output<string>;
+  databaseHost?: pulumi.Output<string>;
+  redisHost?: pulumi.Output<string>;
+  bucket?: pulumi.Output<string>;
+  /** The bucket's ARN, where the data plane is AWS (in-cluster MinIO has none). */
+  bucketArn?: pulumi.Output<string>;
+  /** Systems of the same environment this one is wired to (systems/links.ts), with the address it uses. */
+  links?: Record<string, pulumi.Output<string>>;
+}
