@@ -245,7 +245,8 @@ export function classifyFailure(command: Command, stack: string, text: string): 
   if (/Invalid stack configuration:/.test(text) && configLines.length > 0) {
     return { exitCode: EXIT.config, message: `stack ${stack} has invalid config:\n  ${configLines.join("\n  ")}` };
   }
-  if (/no changes were expected but changes (were proposed|occurred)/.test(text)) {
+  // `refresh` words it "no changes were expected for refresh but ...".
+  if (/no changes were expected (for \w+ )?but changes (were proposed|occurred)/.test(text)) {
     return { exitCode: EXIT.changes, message: `--expect-no-changes: the engine found changes on stack ${stack}` };
   }
   const plugin = /no resource plugin '([^']+)' found[^\n]*/.exec(text) ?? /(?:could not|failed to) (?:load|find) (?:language|resource) plugin[^\n]*/.exec(text);

@@ -174,6 +174,8 @@ describe("driver failures and exit codes", () => {
 
   it("tells drift (exit 6), a missing plugin (exit 3), a missing stack (exit 4) and a wrong passphrase (exit 7) apart", () => {
     assert.strictEqual(classifyFailure("up", "local", "error: no changes were expected but changes were proposed").exitCode, EXIT.changes);
+    // As the CLI words it for `refresh --expect-no-changes` (measured on a real API server, test/integration/cluster.itest.ts).
+    assert.strictEqual(classifyFailure("refresh", "cluster", "error: no changes were expected for refresh but changes were proposed").exitCode, EXIT.changes);
     const plugin = classifyFailure("up", "local", "error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v4.34.2 or on your $PATH, install the plugin using `pulumi plugin install resource kubernetes v4.34.2`");
     assert.strictEqual(plugin.exitCode, EXIT.noEngine);
     assert.match(plugin.message, /docs\/operations\.md, "The engine"/);
