@@ -11,13 +11,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { DriverError, REPO_ROOT, engineEnv, findPulumi, pinnedPulumiVersion } from "./driver";
 
-/** The stack named by `--stack X`, `--stack=X`, `-s X` or `-s=X`, if any. */
+/** The stack named by `--stack X`, `--stack=X`, `-s X`, `-s=X`, or `stack init|rm|select X`, if any. */
 export function stackOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const m = /^(?:--stack|-s)(?:=(.*))?$/.exec(argv[i]);
     if (m) return m[1] ?? argv[i + 1];
   }
-  return undefined;
+  const words = argv.filter((a, i) => !a.startsWith("-") && !/^(--cwd|-C)$/.test(argv[i - 1] ?? ""));
+  return words[0] === "stack" && ["init", "rm", "select"].includes(words[1]) ? words[2] : undefined;
 }
 
 /**

@@ -17,12 +17,14 @@ describe("npm run pulumi: the CLI pass-through", () => {
     assert.match(pkg.scripts.pulumi, /stacks\/pulumi-cli\.ts$/);
   });
 
-  it("reads the stack from --stack X, --stack=X, -s X and -s=X", () => {
+  it("reads the stack from --stack X, --stack=X, -s X, -s=X and stack init/rm/select X", () => {
     assert.strictEqual(stackOf(["config", "set", "a", "b", "--stack", "local"]), "local");
     assert.strictEqual(stackOf(["stack", "rm", "--stack=dev", "--yes"]), "dev");
     assert.strictEqual(stackOf(["-s", "prod", "config"]), "prod");
     assert.strictEqual(stackOf(["-s=local"]), "local");
     assert.strictEqual(stackOf(["stack", "ls"]), undefined);
+    assert.strictEqual(stackOf(["--cwd", "examples/consumer", "stack", "init", "local"]), "local");
+    assert.strictEqual(stackOf(["stack", "rm", "local", "--yes"]), "local");
   });
 
   it("on --stack local: the project's file backend and the local passphrase, as the driver uses", () => {
