@@ -313,6 +313,11 @@ export function engineEnv(stack: string, env: Readonly<NodeJS.ProcessEnv>, stack
     PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(root, DEFAULT_STATE_DIR)}`,
     // `npm test` type-checks the program; the engine only transpiles it (saves seconds per run).
     PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY || "true",
+    // The program owns every field it sets: `up` takes back a field someone changed by hand (kubectl
+    // scale, set env, label), which `refresh --expect-no-changes` reports as drift first. Without it the
+    // provider's server-side apply stops at the first such field with a conflict error (measured on a
+    // real API server, docs/cluster.md). Set it to false to have `up` fail on those conflicts instead.
+    PULUMI_K8S_ENABLE_PATCH_FORCE: env.PULUMI_K8S_ENABLE_PATCH_FORCE || "true",
   };
   const hasPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
   if (stack === "local") {

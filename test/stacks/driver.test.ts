@@ -255,8 +255,14 @@ describe("driver engine environment", () => {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_BACKEND_URL: "file:///repo/.pulumi-state",
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      PULUMI_K8S_ENABLE_PATCH_FORCE: "true",
       PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
     });
+  });
+
+  it("has `up` take back fields edited by hand (server-side apply with force) unless the user says otherwise", () => {
+    assert.strictEqual(engineEnv("dev", { ...base, PULUMI_CONFIG_PASSPHRASE: "p" }, "").PULUMI_K8S_ENABLE_PATCH_FORCE, "true");
+    assert.strictEqual(engineEnv("dev", { ...base, PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_K8S_ENABLE_PATCH_FORCE: "false" }, "").PULUMI_K8S_ENABLE_PATCH_FORCE, "false");
   });
 
   it("keeps the user's own backend and passphrase on local", () => {
