@@ -164,6 +164,25 @@ describe("the local stack on the real engine", function () {
     assert.ok(fs.existsSync(path.join(work, "rendered", "local", "1-manifest", "v1-namespace-default-scai-local.yaml")));
   });
 
+  it("the rendered systems carry what their operators ask of the platform (docs/systems.md)", () => {
+    const docs = yamlFiles(path.join(work, "rendered", "local")).flatMap(f => yaml.loadAll(fs.readFileSync(f, "utf8")).filter(Boolean) as any[]);
+    const find = (kind: string, name: string | RegExp) => docs.find(m => m.kind === kind && (typeof name === "string" ? m.metadata.name === name : name.test(m.metadata.name)));
+    const env = (d: any) => Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    // ScaiDrive wired to the environment's ScaiSend.
+    assert.strictEqual(env(find("Deployment", "scaidrive-api")).SCAIDRIVE_SCAISEND_URL, "http://scaisend-api.scai-local.svc.cluster.local:8000");
+    // ScaiSend's first run: the sync Job, not awaited.
+    const sync = find("Job", /^scaisend-sync-[0-9a-f]{10}$/);
+    assert.deepStrictEqual(sync.spec.template.spec.containers[0].command, ["scaisend", "sync", "--full", "--create-roles"]);
+    assert.strictEqual(sync.metadata.annotations["pulumi.com/skipAwait"], "true");
+    // HridaAI embeds with the image's built-in engine: RAG_EMBEDDING_ENGINE set to "" (rendered without
+    // a value, which Kubernetes reads as the empty string).
+    const engine = find("Deployment", "hridaai-web").spec.template.spec.containers[0].env.find((e: any) => e.name === "RAG_EMBEDDING_ENGINE");
+    assert.ok(engine && engine.valueFrom === undefined && (engine.value ?? "") === "", JSON.stringify(engine));
+    // RA-HCP says why its backend stays unready on local; Novitai's single pod may be drained.
+    assert.match(find("Deployment", "rahcp-backend").metadata.annotations["scai.dev/unready-reason"], /placeholder/);
+    assert.strictEqual(find("PodDisruptionBudget", "novitai-api").spec.maxUnavailable, 1);
+  });
+
   it("changes nothing in Pulumi.local.yaml but, on first use, the passphrase's encryption salt", () => {
     const after = fs.readFileSync(path.join(work, "Pulumi.local.yaml"), "utf8");
     if (after === stackFileBefore) return;
