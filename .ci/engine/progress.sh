@@ -34,7 +34,7 @@ why_no_download() {
   node -r ts-node/register/transpile-only -e '
     const d = require("./stacks/driver");
     d.unreachableReason(d.INSTALL_SCRIPT_URL).then(r => console.log(r
-      ? `the official download is not possible:${r}`
+      ? `the official download is not possible${r}`
       : `${d.INSTALL_SCRIPT_URL} is reachable: the official installer (curl -fsSL https://get.pulumi.com | sh) is the faster path`));
   ' 2>/dev/null || echo "whether the official download is possible could not be checked (no node_modules yet)"
 }

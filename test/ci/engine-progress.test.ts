@@ -53,6 +53,6 @@ describe(".ci/engine/progress.sh: progress of the engine build", function () {
 
   it("why_no_download states the reason in words (here: the host does not resolve, or it is reachable)", () => {
     const r = spawnSync("bash", ["-c", `. "${PROGRESS}" && why_no_download`], { cwd: ROOT, encoding: "utf8" });
-    assert.match(r.stdout.trim(), /^the official download is not possible: \(get\.pulumi\.com .+\)$|^https:\/\/get\.pulumi\.com\/install\.sh is reachable/);
+    assert.match(r.stdout.trim(), /^the official download is not possible \(get\.pulumi\.com .+\)$|^https:\/\/get\.pulumi\.com\/install\.sh is reachable/);
   });
 });
