@@ -4,8 +4,9 @@
  * - a misspelt key fails `preview` (and `up`) through the driver with exit 5 and the "did you
  *   mean" suggestion, before any resource is registered;
  * - a value written by `pulumi config set --path` is what the program uses;
- * - a secret set in plain text on a dev-profile stack is refused, one set with --secret is not:
- *   the runtime's secret-key list and the stack file's `secure:` markers, as the engine hands them.
+ * - a secret set in plain text on a dev-profile stack is refused, one set with --secret is not,
+ *   also when one mapping holds both: the runtime's secret-key list and the stack file's `secure:`
+ *   markers, as the engine hands them.
  */
 import * as assert from "assert";
 import { execFile } from "child_process";
@@ -161,5 +162,15 @@ describe("structured, strict config on the real engine", function () {
     // Whatever else a dev-profile preview needs here (the aws plugin), the secret is no longer refused.
     assert.doesNotMatch(secret.output, /novitai\.apiKey must/);
     assert.doesNotMatch(secret.output, /secret-key-42/);
+
+    // One mapping holding an encrypted and a plain-text secret: the runtime lists `scaisend` as a
+    // secret as a whole; the stack file's `secure:` markers tell which of the two is plain.
+    expectExit(await cli(["config", "set", "--path", "systems[1]", "scaisend", "--stack", stack], env), 0, "config set systems[1]");
+    expectExit(await cli(["config", "set", "--path", "--secret", "scaisend.scaikey.clientSecret", "client-42", "--stack", stack], env), 0, "config set --secret");
+    expectExit(await cli(["config", "set", "--path", "--plaintext", "scaisend.scaikey.webhookSecret", "webhook-42", "--stack", stack], env), 0, "config set --plaintext");
+    const mixed = await cli(["preview", "--stack", stack], env);
+    assert.notStrictEqual(mixed.code, 0);
+    assert.match(mixed.output, /scai-platform:scaisend\.scaikey\.webhookSecret must be stored encrypted on the dev profile: run `pulumi config set --path --secret scaisend\.scaikey\.webhookSecret <value>`/);
+    assert.doesNotMatch(mixed.output, /clientSecret must|webhook-42|client-42/);
   });
 });
