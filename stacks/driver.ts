@@ -397,7 +397,9 @@ export async function findPulumi(version: string, fetchers: CliFetchers = REAL_C
   try {
     return await PulumiCommand.get(installed ? { root: installed } : {});
   } catch (e) {
-    const why = (e as Error).message.split("\n")[0];
+    const first = (e as Error).message.split("\n")[0];
+    // The SDK reports a missing executable as the spawn error's bare code (-2 is ENOENT).
+    const why = /code: -2\b|ENOENT/.test(first) ? "no pulumi executable there or on PATH" : first;
     // A fresh machine with internet access: fetch the pinned CLI the way the Automation API does.
     try {
       console.log(`no Pulumi CLI found (${why}): downloading ${version} into ${root}`);

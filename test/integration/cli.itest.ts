@@ -124,6 +124,23 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     assert.match(dev.output, /stack dev needs its own secrets provider/);
   });
 
+  it("with no engine anywhere and no build allowed, the driver says why the official download was not possible (exit 3)", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "scai-no-engine-"));
+    const saved = env;
+    env = { ...saved, PULUMI_HOME: home };
+    try {
+      const run = await npm("deploy", "preview", "--stack", "local");
+      if (run.code === 0) return; // a machine that reaches get.pulumi.com installed the CLI: nothing to explain
+      assert.strictEqual(run.code, 3, run.output);
+      assert.match(run.output, /no Pulumi CLI found \(no pulumi executable there or on PATH\): downloading \d+\.\d+\.\d+ into /);
+      // Node's fetch says only "fetch failed"; the driver adds the host and the network error behind it.
+      assert.match(run.output, /installing \d+\.\d+\.\d+ failed: .*\(get\.pulumi\.com (does not resolve|refused|did not answer|answers HTTP|: )/);
+    } finally {
+      env = saved;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   let upOutput = "";
   it("`npm run deploy -- up --stack local` says the plaintext-Secret warning once, in one note naming every rendered Secret", async () => {
     const up = await npm("deploy", "up", "--stack", "local");
