@@ -32,6 +32,8 @@ describe("toolchain: Node.js 22 LTS", () => {
     const run = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
     // The PATH change comes before the first npm command, so `npm ci` and every suite use it.
     assert.ok(run.indexOf("bash .ci/node.sh") >= 0 && run.indexOf("bash .ci/node.sh") < run.indexOf("npm ci"), ".ci/run must put .ci/node.sh's Node.js on PATH before npm ci");
+    // And an engine warning from npm ci fails the run instead of scrolling by.
+    assert.match(run, /grep -q EBADENGINE "\$npm_log"; then [^\n]*status=1/);
   });
 
   it("under CI, this suite itself runs on a Node.js that satisfies engines", function () {
