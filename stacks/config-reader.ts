@@ -5,7 +5,7 @@
  * them all at once. Keys the schema does not know are refused with the closest known key.
  */
 import { ConfigSource, MASKED } from "./config-source";
-import { Field, Profile, Schema, Values, forProfile, isField, showList } from "./schema";
+import { Field, PROFILES, Profile, Schema, Values, forProfile, isField, showList } from "./schema";
 
 /** Where an effective value came from. */
 export type ValueSource = "stack file" | "profile default" | "schema default" | "derived" | "unset";
@@ -79,7 +79,7 @@ export function topLevelValues(schema: Schema, src: ConfigSource, problems: stri
 
 function sourceOfDefault(f: Field<unknown>): ValueSource {
   const d = f.default;
-  const perProfile = d !== null && typeof d === "object" && !Array.isArray(d) && ["local", "dev", "prod"].every(p => p in (d as object));
+  const perProfile = d !== null && typeof d === "object" && !Array.isArray(d) && PROFILES.every(p => p in (d as object));
   return perProfile ? "profile default" : "schema default";
 }
 
@@ -115,7 +115,8 @@ export function readSchema<S extends Schema>(schema: S, values: Record<string, u
     const raw = rawText(given);
     const parsed = raw === undefined ? { ok: false as const } : node.parse(raw);
     if (!parsed.ok) {
-      const got = node.secret ? "a value that is not one" : parsed.detail ?? showValue(given);
+      // A secret is never echoed back.
+      const got = node.secret ? (raw === "" ? "an empty value" : "a value that is not a string") : parsed.detail ?? showValue(given);
       problems.push(`${full} must be ${node.expectation} (got ${got})`);
     } else if (node.secret && src.isSecret(key.split(".")) === false && profile !== "local") {
       problems.push(`${full} must be stored encrypted on the ${profile} profile: run \`${setCommand(key, true)}\` (got a plain-text value)`);
