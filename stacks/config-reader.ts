@@ -166,15 +166,31 @@ export function suggest(unknown: string, known: readonly string[]): string | und
   return best?.path;
 }
 
+/** The schema node at a dotted path, or undefined. */
+function nodeAt(schema: Schema, key: string): Field<unknown> | Schema | undefined {
+  let node: Field<unknown> | Schema | undefined = schema;
+  for (const k of key.split(".")) node = node === undefined || isField(node) ? undefined : node[k];
+  return node;
+}
+
 /**
  * Problems for every key or nested field the schema does not know, each naming the closest
  * known key. A flat dotted key of the old format (`scaidrive.api.replicas` as one key) gets the
- * commands that move it into its structured place.
+ * commands that move it into its structured place. A value is not echoed when it was stored
+ * encrypted or when the key it stands for is a secret (a misspelt `novitai.apikey`).
  */
-export function unknownKeyProblems(schema: Schema, values: Record<string, unknown>, project: string): string[] {
+export function unknownKeyProblems(
+  schema: Schema,
+  values: Record<string, unknown>,
+  project: string,
+  isSecret: (path: readonly string[]) => boolean | undefined = () => false,
+): string[] {
   const known = knownPaths(schema);
-  const knownSet = new Set(known);
   const problems: string[] = [];
+  const secretField = (key: string | undefined) => {
+    const node = key === undefined ? undefined : nodeAt(schema, key);
+    return node !== undefined && isField(node) && node.secret;
+  };
   const walk = (node: Schema, given: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(given)) {
       const key = prefix + k;
@@ -183,14 +199,19 @@ export function unknownKeyProblems(schema: Schema, values: Record<string, unknow
         if (!isField(child) && isMapping(v)) walk(child, v, `${key}.`);
         continue;
       }
-      if (prefix === "" && k.includes(".") && knownSet.has(k)) {
-        problems.push(`${project}:${k} must be set as a structured value now, not as one flat key: run \`pulumi config rm ${k}\` and \`${setCommand(k, false, JSON.stringify(rawText(v) ?? v))}\` (got the flat key ${JSON.stringify(k)}; npm run config:migrate converts a whole stack file)`);
+      const path = prefix === "" ? [k] : [...prefix.slice(0, -1).split("."), k];
+      const hidden = isSecret(path) !== false;
+      if (prefix === "" && k.includes(".") && nodeAt(schema, k) !== undefined && isField(nodeAt(schema, k)!)) {
+        const secret = secretField(k) || hidden;
+        const command = setCommand(k, secret, secret ? "<value>" : JSON.stringify(rawText(v) ?? v));
+        problems.push(`${project}:${k} must be set as a structured value now, not as one flat key: run \`pulumi config rm ${k}\` and \`${command}\` (got the flat key ${JSON.stringify(k)}; npm run config:migrate converts a whole stack file)`);
         continue;
       }
       const near = suggest(key, known);
       const where = prefix === "" ? "the top level" : prefix.slice(0, -1);
       const hint = near === undefined ? "" : `; did you mean ${project}:${near}?`;
-      problems.push(`${project}:${key} must be a key the schema knows${hint} (got ${k}: ${showValue(v)}; ${where} takes ${Object.keys(node).join(", ")})`);
+      const shown = hidden || secretField(near) ? "a value not shown here" : showValue(v);
+      problems.push(`${project}:${key} must be a key the schema knows${hint} (got ${k}: ${shown}; ${where} takes ${Object.keys(node).join(", ")})`);
     }
   };
   walk(schema, values, "");

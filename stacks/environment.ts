@@ -384,7 +384,7 @@ export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environm
   const profile = resolveProfile(src, problems, trace);
   const schema = stackSchema();
   const values = topLevelValues(schema, src, problems);
-  problems.push(...unknownKeyProblems(schema, values, src.project));
+  problems.push(...unknownKeyProblems(schema, values, src.project, path => src.isSecret(path)));
   const ctx = { src, profile, problems, trace };
   const { profile: _ignored, ...rest } = platformSchema;
   const p = readSchema(rest, values, ctx);

@@ -85,6 +85,14 @@ describe("strict config: keys the schema does not know", () => {
     });
   }
 
+  it("a misspelt secret key does not echo the value, nor does an old flat secret key (whose fix uses --secret)", () => {
+    const [misspelt] = problemsOf(stackSource("local", { "novitai.apikey": "sk-live-123" }, {}));
+    assert.strictEqual(misspelt.split(" (got")[1].split(";")[0], " apikey: a value not shown here");
+    const src: ConfigSource = { ...mapConfigSource(PROJECT, "local", {}), keys: () => ["novitai.apiKey"], get: k => (k === "novitai.apiKey" ? "sk-live-123" : undefined), isSecret: () => false };
+    const [flat] = problemsOf(src);
+    assert.strictEqual(flat, "scai-platform:novitai.apiKey must be set as a structured value now, not as one flat key: run `pulumi config rm novitai.apiKey` and `pulumi config set --path --secret novitai.apiKey <value>` (got the flat key \"novitai.apiKey\"; npm run config:migrate converts a whole stack file)");
+  });
+
   it("the message names the value got and the keys allowed where it was set", () => {
     const [problem] = problemsOf(stackSource("local", { "scaidrive.api.replica": "5" }));
     assert.match(problem, /\(got replica: 5; scaidrive\.api takes replicas, minReplicas, maxReplicas, .*\)$/);
