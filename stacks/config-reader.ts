@@ -72,7 +72,7 @@ export function topLevelValues(schema: Schema, src: ConfigSource, problems: stri
       parsed = raw;
     }
     if (isMapping(parsed)) out[key] = parsed;
-    else problems.push(`${src.project}:${key} must be a mapping of ${Object.keys(node).join(", ")} (got ${showValue(parsed)})`);
+    else problems.push(`${src.project}:${key} must be a mapping of ${Object.keys(node).join(", ")} (got ${src.isSecret([key]) !== false ? "a value not shown here" : showValue(parsed)})`);
   }
   return out;
 }
@@ -96,7 +96,8 @@ export function readSchema<S extends Schema>(schema: S, values: Record<string, u
     const given = values[k] === null ? undefined : values[k];
     if (!isField(node)) {
       if (given !== undefined && !isMapping(given)) {
-        problems.push(`${full} must be a mapping of ${Object.keys(node).join(", ")} (got ${showValue(given)})`);
+        const shown = src.isSecret(key.split(".")) !== false ? "a value not shown here" : showValue(given);
+        problems.push(`${full} must be a mapping of ${Object.keys(node).join(", ")} (got ${shown})`);
       }
       out[k] = readSchema(node, isMapping(given) ? given : {}, ctx, `${key}.`);
       continue;

@@ -85,6 +85,11 @@ describe("strict config: keys the schema does not know", () => {
     });
   }
 
+  it("a mapping set (as a secret) to a single value is refused without echoing it", () => {
+    const [problem] = problemsOf(stackSource("local", {}, { novitai: "sk-live-123" }));
+    assert.ok(problem.startsWith("scai-platform:novitai must be a mapping of image, ") && problem.endsWith("(got a value not shown here)"), problem);
+  });
+
   it("a misspelt secret key does not echo the value, nor does an old flat secret key (whose fix uses --secret)", () => {
     const [misspelt] = problemsOf(stackSource("local", { "novitai.apikey": "sk-live-123" }, {}));
     assert.strictEqual(misspelt.split(" (got")[1].split(";")[0], " apikey: a value not shown here");
