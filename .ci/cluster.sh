@@ -71,16 +71,14 @@ build_kubernetes() {
 }
 
 build_kwok() {
-  local dir="$KUBE_MODS/kwok" stamp name
+  local dir="$KUBE_MODS/kwok" stamp
   stamp="$KWOK_VERSION $(mod_hash "$dir")"
-  for name in kwok kwokctl; do
-    if [ -x "$BIN/$name" ] && stamp_ok "$name" "$stamp"; then
-      say "$name $KWOK_VERSION already built"
-    else
-      gobuild "$name" "$dir" "$BIN/$name" "sigs.k8s.io/kwok/cmd/$name" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
-      stamp_set "$name" "$stamp"
-    fi
-  done
+  if [ -x "$BIN/kwok" ] && stamp_ok kwok "$stamp"; then
+    say "kwok $KWOK_VERSION already built"
+  else
+    gobuild kwok "$dir" "$BIN/kwok" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+    stamp_set kwok "$stamp"
+  fi
 }
 
 build_etcd() {
