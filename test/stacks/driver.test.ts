@@ -15,6 +15,13 @@ import { ConfigError } from "../../stacks/environment";
 import { PLATFORM_OUTPUT_NAMES, platformStackName } from "../../stacks/outputs";
 import { ROOT, evaluateStack, output } from "../harness";
 
+/** For runs that must stop before looking for a CLI: any download, probe or build fails the test. */
+const NO_DOWNLOADS: CliFetchers = {
+  download: async () => assert.fail("a unit test tried to download the Pulumi CLI"),
+  unreachable: async () => assert.fail("a unit test tried to reach the network"),
+  build: () => assert.fail("a unit test tried to build the engine"),
+};
+
 function usageError(argv: string[]): string {
   try {
     parseArgs(argv);
@@ -149,7 +156,7 @@ describe("driver summary", () => {
   it("writes the summary as JSON for CI, failures included", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "driver-json-"));
     const file = path.join(dir, "nested", "summary.json");
-    const code = await quietly(() => main(["up", "--stack", "no-such-stack", "--json", file])).then(() => JSON.parse(fs.readFileSync(file, "utf8")));
+    const code = await quietly(() => main(["up", "--stack", "no-such-stack", "--json", file], NO_DOWNLOADS)).then(() => JSON.parse(fs.readFileSync(file, "utf8")));
     assert.strictEqual(code.command, "up");
     assert.strictEqual(code.stack, "no-such-stack");
     assert.strictEqual(code.exitCode, EXIT.noStack);
@@ -192,7 +199,7 @@ describe("driver failures and exit codes", () => {
 
   it("returns exit 2 and prints the usage for a bad command line", async () => {
     let code = -1;
-    const printed = await quietly(async () => { code = await main(["launch", "--stack", "local"]); });
+    const printed = await quietly(async () => { code = await main(["launch", "--stack", "local"], NO_DOWNLOADS); });
     assert.strictEqual(code, EXIT.usage);
     assert.match(printed, /^usage: npm run deploy -- <preview\|up\|refresh\|destroy\|outputs> --stack <name>/m);
   });
