@@ -245,6 +245,12 @@ export function classifyFailure(command: Command, stack: string, text: string): 
   if (/Invalid stack configuration:/.test(text) && configLines.length > 0) {
     return { exitCode: EXIT.config, message: `stack ${stack} has invalid config:\n  ${configLines.join("\n  ")}` };
   }
+  // The engine's own check of the stack config against Pulumi.yaml's declarations (a mapping set to
+  // a single value, a list that is not one) comes before the program runs: the same exit code.
+  const engineConfig = /Stack '[^']*' (?:with configuration key '[^']+' must be [^\n]*|is missing configuration values? [^\n]*)/.exec(text);
+  if (engineConfig) {
+    return { exitCode: EXIT.config, message: `stack ${stack} has invalid config (checked by the engine against Pulumi.yaml):\n  ${engineConfig[0].trim()}` };
+  }
   // `refresh` words it "no changes were expected for refresh but ...".
   if (/no changes were expected (for \w+ )?but changes (were proposed|occurred)/.test(text)) {
     return { exitCode: EXIT.changes, message: `--expect-no-changes: the engine found changes on stack ${stack}` };

@@ -179,6 +179,16 @@ describe("driver failures and exit codes", () => {
     assert.strictEqual(message, `stack dev has invalid config:\n  ${problems.join("\n  ")}`);
   });
 
+  it("the engine's own refusal of a stack value against Pulumi.yaml (before the program runs) is a config error too (exit 5)", () => {
+    // As CLI 3.274.1 prints it after `pulumi config set scaidrive 3` (a mapping set to a single value).
+    const typed = classifyFailure("preview", "local", "error: validating stack config: Stack 'local' with configuration key 'scaidrive' must be of type 'object'\n");
+    assert.deepStrictEqual(typed, {
+      exitCode: EXIT.config,
+      message: "stack local has invalid config (checked by the engine against Pulumi.yaml):\n  Stack 'local' with configuration key 'scaidrive' must be of type 'object'",
+    });
+    assert.strictEqual(classifyFailure("up", "dev", "error: Stack 'dev' is missing configuration value 'domain'").exitCode, EXIT.config);
+  });
+
   it("tells drift (exit 6), a missing plugin (exit 3), a missing stack (exit 4) and a wrong passphrase (exit 7) apart", () => {
     assert.strictEqual(classifyFailure("up", "local", "error: no changes were expected but changes were proposed").exitCode, EXIT.changes);
     // As the CLI words it for `refresh --expect-no-changes` (measured on a real API server, test/integration/cluster.itest.ts).
