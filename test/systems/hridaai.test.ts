@@ -114,6 +114,7 @@ describe("HridaAI on dev", () => {
 
   it("OTEL variables, pool sizes, JWT lifetime and the embedding engine follow config", async () => {
     const { resources: r } = await evaluateStack("dev", {
+      systems: '["hridaai"]',
       "hridaai.otelEndpoint": "http://otel-collector.monitoring:4317",
       "hridaai.database.poolSize": "10",
       "hridaai.database.maxOverflow": "5",
@@ -163,6 +164,7 @@ describe("HridaAI embeddings: a configured engine that can embed", () => {
 
   it("an OpenAI-compatible endpoint: its base URL in plain env, its key only through the Secret, egress to its host", async () => {
     const { resources } = await evaluateStack("prod", {
+      systems: '["hridaai"]',
       "hridaai.embedding.engine": "openai",
       "hridaai.embedding.baseUrl": "https://embeddings.scai.example.com/v1",
       "hridaai.embedding.model": "bge-m3",

@@ -66,6 +66,7 @@ describe("Novitai on prod", () => {
 
   it("a hostname adds a TLS Ingress and admits the ingress controller; the tunables and monitoring namespace follow config", async () => {
     const { resources: r, outputs } = await evaluateStack("prod", {
+      systems: '["novitai"]',
       "novitai.hostname": "gpu.scai.example.com", "novitai.monitoringNamespace": "observability",
       "novitai.maxConcurrentJobs": "4", "novitai.requestTimeout": "10000",
     });
@@ -121,7 +122,7 @@ describe("Novitai's state, logs and health check on prod", () => {
     const volumes = Object.fromEntries(api.spec.template.spec.volumes.map((v: any) => [v.name, v.emptyDir]));
     assert.deepStrictEqual(Object.keys(mounts).sort(), ["/app/logs", "/tmp", "/var/tmp"]);
     assert.deepStrictEqual(volumes[mounts["/app/logs"]], { sizeLimit: "256Mi" });
-    const other = named((await evaluateStack("prod", { "novitai.logsPath": "/var/log/novita-gpu-api" })).resources, "Deployment", "novitai-api");
+    const other = named((await evaluateStack("prod", { systems: '["novitai"]', "novitai.logsPath": "/var/log/novita-gpu-api" })).resources, "Deployment", "novitai-api");
     assert.ok(container(other).volumeMounts.some((m: any) => m.mountPath === "/var/log/novita-gpu-api"));
   });
 

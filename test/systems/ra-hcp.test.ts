@@ -82,7 +82,7 @@ describe("RA-HCP", () => {
 
   it("autoscaling is optional: off by default, an HPA from replicas to maxReplicas when on", async () => {
     assert.ok(!ofKind(prod, "HorizontalPodAutoscaler").some(h => h.metadata.name === "rahcp-backend"));
-    const { resources } = await evaluateStack("prod", { "rahcp.backend.autoscaling": "true", "rahcp.backend.maxReplicas": "12" });
+    const { resources } = await evaluateStack("prod", { systems: '["rahcp"]', "rahcp.backend.autoscaling": "true", "rahcp.backend.maxReplicas": "12" });
     const hpa = named(resources, "HorizontalPodAutoscaler", "rahcp-backend");
     assert.deepStrictEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [5, 12]);
   });
@@ -109,7 +109,7 @@ describe("RA-HCP to HCP: where the backend may connect", () => {
     .filter((e: any) => e.ports?.some((p: any) => p.port !== 6379));
 
   it("an HCP on private or VPN ranges: egress to exactly those ranges on the configured ports, nothing public", async () => {
-    const { resources } = await evaluateStack("prod", { "rahcp.hcp.cidrs": '["10.20.0.0/16","192.168.50.0/24"]', "rahcp.hcp.ports": '["9090","8443"]' });
+    const { resources } = await evaluateStack("prod", { systems: '["rahcp"]', "rahcp.hcp.cidrs": '["10.20.0.0/16","192.168.50.0/24"]', "rahcp.hcp.ports": '["9090","8443"]' });
     assert.deepStrictEqual(hcpEgress(resources), [{
       to: [{ ipBlock: { cidr: "10.20.0.0/16" } }, { ipBlock: { cidr: "192.168.50.0/24" } }],
       ports: [{ protocol: "TCP", port: 9090 }, { protocol: "TCP", port: 8443 }],
