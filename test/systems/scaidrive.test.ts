@@ -83,6 +83,7 @@ describe("ScaiDrive on dev", () => {
 
   it("the Prometheus scaler is an option: the query gets the queue name", async () => {
     const { resources: r } = await evaluateStack("dev", {
+      systems: '["scaidrive"]',
       "scaidrive.workers.scaler": "prometheus",
       "scaidrive.workers.prometheusUrl": "http://prometheus.monitoring:9090",
       "scaidrive.workers.prometheusQuery": 'sum(scaidrive_queue_depth{queue="{queue}"})',

@@ -243,7 +243,7 @@ describe("ScaiSend with ScaiSend's own hostNetwork SMTP", () => {
   let resources: Captured[];
   before(async () => {
     // dev's data services are managed by AWS, which admits host-network pods by security group, not pod label.
-    resources = (await evaluateStack("dev", { "scaisend.smtp.exposure": "hostNetwork" })).resources;
+    resources = (await evaluateStack("dev", { systems: '["scaisend"]', "scaisend.smtp.exposure": "hostNetwork" })).resources;
   });
 
   it("SMTP listens on 25 in the node's network, root with only NET_BIND_SERVICE, in a privileged namespace of its own", () => {
@@ -417,7 +417,7 @@ describe("ScaiSend mail that arrives and leaves where DNS says (dev with a hoste
   });
 
   it("the node label is configurable; without outbound addresses nothing is pinned", async () => {
-    const custom = (await evaluateStack("dev", { ...DNS, "scaisend.smtp.egressNodeLabel": "eks.amazonaws.com/nodegroup=mail" })).resources;
+    const custom = (await evaluateStack("dev", { ...DNS, systems: '["scaisend"]', "scaisend.smtp.egressNodeLabel": "eks.amazonaws.com/nodegroup=mail" })).resources;
     assert.deepStrictEqual(named(custom, "Deployment", "scaisend-smtp").spec.template.spec.nodeSelector, { "eks.amazonaws.com/nodegroup": "mail" });
     const plain = (await evaluateStack("dev")).resources;
     assert.strictEqual(named(plain, "Deployment", "scaisend-smtp").spec.template.spec.nodeSelector, undefined);
