@@ -111,6 +111,12 @@ describe("structured, strict config on the real engine", function () {
     assert.doesNotMatch(run.output, /(kubernetes|random):[\w/.-]+:\w+/, "a resource was planned");
   });
 
+  it("a mapping set to a single value is refused by the engine itself (Pulumi.yaml declares it an object): exit 5 too", async () => {
+    const run = await withStackFile("local", c => { c["scai-platform:scaidrive"] = "3"; }, () => driver("preview", "--stack", "local"));
+    expectExit(run, EXIT.config, "preview with scaidrive: 3");
+    assert.match(run.summary!.error!, /Stack 'local' with configuration key 'scaidrive' must be of type 'object'/);
+  });
+
   it("`up` with a misspelt top-level key exits 5 with the suggestion and leaves no resource in the state", async () => {
     const run = await withStackFile("local", c => { c["scai-platform:scaidriv"] = { api: { replicas: 2 } }; }, () => driver("up", "--stack", "local"));
     expectExit(run, EXIT.config, "up with scaidriv");
