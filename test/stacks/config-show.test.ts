@@ -77,6 +77,18 @@ describe("config:show: every effective value with its source", () => {
   });
 });
 
+describe("every committed stack file", () => {
+  const stacks = fs.readdirSync(ROOT).map(f => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+
+  it("is structured and known to the schema: nothing but the secrets set per stack is missing", () => {
+    assert.ok(stacks.includes("local") && stacks.includes("prod"), stacks.join(", "));
+    for (const stack of stacks) {
+      const unexpected = showConfig(stack).problems.filter(p => !/ must be set with `pulumi config set --path --secret /.test(p));
+      assert.deepStrictEqual(unexpected, [], `Pulumi.${stack}.yaml`);
+    }
+  });
+});
+
 describe("committed effective config of dev and prod", () => {
   for (const stack of EFFECTIVE_STACKS) {
     it(`stacks/effective/${stack}.yaml is what the code resolves now (run npm run config:sync after changing a default)`, () => {
