@@ -4,6 +4,7 @@
  * pinned version and, under CI, the running process.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./harness";
@@ -34,6 +35,16 @@ describe("toolchain: Node.js 22 LTS", () => {
     assert.ok(run.indexOf("bash .ci/node.sh") >= 0 && run.indexOf("bash .ci/node.sh") < run.indexOf("npm ci"), ".ci/run must put .ci/node.sh's Node.js on PATH before npm ci");
     // And an engine warning from npm ci fails the run instead of scrolling by.
     assert.match(run, /grep -q EBADENGINE "\$npm_log"; then [^\n]*status=1/);
+  });
+
+  it("npm ci prints no install-script warning: every dependency's install script has a recorded decision (allowScripts)", function () {
+    this.timeout(30000);
+    const r = spawnSync("npm", ["install-scripts", "ls"], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0 && /Unknown command|unknown command/i.test(r.stdout + r.stderr)) this.skip(); // an npm without allowScripts
+    assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /No packages with unreviewed install scripts/);
+    // Both are denied on purpose: the driver installs the kubernetes plugin itself, and protobufjs's is a version check.
+    assert.deepStrictEqual(pkg.allowScripts, { "@pulumi/kubernetes": false, protobufjs: false });
   });
 
   it("under CI, this suite itself runs on a Node.js that satisfies engines", function () {
