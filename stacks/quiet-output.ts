@@ -2,15 +2,25 @@
  * Collapses the kubernetes provider's per-Secret warning in the engine's progress output into one
  * line. In render mode (no cluster: `local`) the provider warns once per Secret, in Check, that
  * "rendered YAML will contain a secret value in plaintext"; the CLI prints that inline with the
- * resource's progress and again under "Diagnostics:", five lines per Secret, on every `up` and
- * `preview`. That is expected here (a rendered Secret is what `kubectl apply` takes), so the driver
- * says it once, naming the Secrets and the folder they are in (`plaintextNote`).
+ * resource's progress and again under "Diagnostics:", and `up` adds one more per Secret when it
+ * writes the file (under Diagnostics, with no resource named): up to six lines per Secret. That is
+ * expected here (a rendered Secret is what `kubectl apply` takes), so the driver says it once,
+ * naming the Secrets and the folder they are in (`plaintextNote`).
  *
  * Pure: text in, text out. The driver (stacks/driver.ts) feeds the engine's output through it.
  */
 
 /** The provider's warning text (pulumi-kubernetes, provider Check in YAML render mode). */
 export const PLAINTEXT_WARNING = "rendered YAML will contain a secret value in plaintext";
+
+/**
+ * Both forms of it: Check's, and Create's and Update's once the file is written ("rendered file
+ * rendered/local/1-manifest/v1-secret-….yaml contains a secret value in plaintext", which the CLI
+ * prints under Diagnostics with no resource heading: the bare `warning:` lines of an `up`).
+ */
+export function isPlaintextWarning(text: string): boolean {
+  return text.includes(PLAINTEXT_WARNING) || /rendered file \S+ contains a secret value in plaintext/.test(text);
+}
 
 /** `kubernetes:core/v1:Secret (scaidrive-env):` — a resource's heading under Diagnostics. */
 const DIAG_HEADING = /^\s+([A-Za-z0-9_-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+) \((.+)\):\s*$/;
@@ -43,7 +53,7 @@ export class QuietOutput {
    */
   readonly event = (e: { diagnosticEvent?: { urn?: string; message: string } }): void => {
     const d = e.diagnosticEvent;
-    if (!d || !d.message.includes(PLAINTEXT_WARNING) || !d.urn) return;
+    if (!d || !isPlaintextWarning(d.message) || !d.urn) return;
     const name = d.urn.slice(d.urn.lastIndexOf("::") + 2);
     if (name && !this.secrets.includes(name)) this.secrets.push(name);
   };
@@ -64,7 +74,7 @@ export class QuietOutput {
 
   private line(text: string): void {
     const plain = stripAnsi(text).replace(/\r?\n$/, "");
-    if (plain.includes(PLAINTEXT_WARNING)) return this.drop(plain);
+    if (isPlaintextWarning(plain)) return this.drop(plain);
     if (this.inDiagnostics && /^\S/.test(plain)) this.closeDiagnostics();
     if (plain === "Diagnostics:") {
       this.release();
@@ -134,5 +144,5 @@ export function plaintextNote(secrets: readonly string[], dir: string | undefine
   const where = dir ? `${dir}/1-manifest/v1-secret-*.yaml` : "the rendered manifests";
   return `note: ${secrets.length} rendered Secret${secrets.length === 1 ? "" : "s"} (${secrets.join(", ")}) hold the generated passwords, keys and connection URLs ` +
     `base64-encoded, not encrypted, in ${where} (gitignored), as kubectl applies them; the state keeps them encrypted ` +
-    `(the provider's "${PLAINTEXT_WARNING}" warning, once per Secret, is collapsed into this line)`;
+    `(the provider's "${PLAINTEXT_WARNING}" warnings, two per Secret, are collapsed into this line)`;
 }

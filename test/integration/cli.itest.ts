@@ -148,8 +148,10 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     upOutput = up.output;
     const secretFiles = fs.readdirSync(path.join(work, "rendered", "local", "1-manifest")).filter(f => f.startsWith("v1-secret-"));
     assert.ok(secretFiles.length >= 5, `only ${secretFiles.length} rendered Secrets`);
-    const warned = up.output.split("\n").filter(l => l.includes(PLAINTEXT_WARNING) && !/note: /.test(l));
+    // Both forms: Check's ("rendered YAML will contain …") and the bare one `up` prints per written file.
+    const warned = up.output.split("\n").filter(l => (l.includes(PLAINTEXT_WARNING) || /contains a secret value in plaintext/.test(l)) && !/note: /.test(l));
     assert.deepStrictEqual(warned, [], "the provider's warning is still printed per Secret");
+    assert.doesNotMatch(up.output, /^Diagnostics:\s*\n\s*\n?(Outputs|Resources):/m, "an empty Diagnostics heading is left");
     const notes = up.output.split("\n").filter(l => /note: \d+ rendered Secrets? /.test(l));
     assert.strictEqual(notes.length, 1, `expected one note:\n${up.output.slice(-4000)}`);
     assert.match(notes[0], new RegExp(`note: ${secretFiles.length} rendered Secrets `));
@@ -160,7 +162,9 @@ describe("a newcomer's first hour on the real engine: npm run pulumi, quiet outp
     const preview = await npm("deploy", "preview", "--stack", "local");
     expectOk(preview, "preview");
     for (const [what, text] of [["up", upOutput], ["preview", preview.output]] as const) {
-      const bare = text.split("\n").filter(l => /^\s*warning:\s*$/.test(l));
+      // A warning under Diagnostics must follow its resource's heading (`  <type> (<name>):`).
+      const lines = text.split("\n");
+      const bare = lines.filter((l, i) => /^\s*warning:/.test(l) && !/^\s+\S+ \(.+\):\s*$/.test(lines[i - 1] ?? ""));
       assert.deepStrictEqual(bare, [], `${what} prints bare warning lines`);
       const warnings = text.split("\n").map(l => l.trim()).filter(l => /warning:/.test(l));
       const repeated = warnings.filter((l, i) => warnings.indexOf(l) !== i);

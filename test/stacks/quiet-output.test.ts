@@ -89,6 +89,18 @@ describe("driver output: the plaintext-Secret warning said once", () => {
     assert.strictEqual(quiet.dropped, 1);
   });
 
+  it("also drops the bare per-file form `up` prints when it writes each Secret (no resource heading)", () => {
+    const text = ["Updating (local):", "", "Diagnostics:",
+      "    warning: rendered file rendered/local/1-manifest/v1-secret-scai-local-rahcp-env.yaml contains a secret value in plaintext", "",
+      "    warning: rendered file rendered/local/1-manifest/v1-secret-scai-local-novitai-env.yaml contains a secret value in plaintext", "",
+      "Outputs:", "    namespace: \"scai-local\"", ""].join("\n");
+    const { out } = filter(text, 3);
+    assert.strictEqual(out, ["Updating (local):", "", "Outputs:", "    namespace: \"scai-local\"", ""].join("\n"));
+    const quiet = new QuietOutput(() => undefined);
+    quiet.event({ diagnosticEvent: { urn: "urn:pulumi:local::scai-platform::kubernetes:core/v1:Secret::rahcp-env", message: "rendered file rendered/local/1-manifest/v1-secret-scai-local-rahcp-env.yaml contains a secret value in plaintext" } });
+    assert.deepStrictEqual(quiet.secrets, ["rahcp-env"]);
+  });
+
   it("keeps a last line without a newline", () => {
     assert.strictEqual(filter("a\nb", 1).out, "a\nb");
   });
@@ -99,6 +111,7 @@ describe("driver output: the plaintext-Secret warning said once", () => {
     assert.match(note, /^note: 2 rendered Secrets \(scaidrive-env, novitai-env\) hold the generated passwords, keys and connection URLs/);
     assert.match(note, /rendered\/local\/1-manifest\/v1-secret-\*\.yaml/);
     assert.match(note, /state keeps them encrypted/);
+    assert.match(note, /warnings, two per Secret, are collapsed into this line/);
     assert.strictEqual(plaintextNote([], "rendered/local"), undefined);
   });
 
