@@ -54,8 +54,8 @@ function documentedLocalCommands(): Array<{ file: string; args: string[] }> {
       if (stacks.some(st => st !== "local")) continue;
       // A fragment in prose (`npm run pulumi -- config set --secret`) names no stack: not a whole command.
       if (stacks.length === 0 && !/^(stack ls|plugin install)\b/.test(command)) continue;
-      // The same command shown twice (say, `stack rm`) is run once.
-      if (found.some(f => f.args.join(" ") === command.split(/\s+/).join(" "))) continue;
+      // `stack rm`/`stack init` shown twice is run once (the second would find the stack gone, or there).
+      if (/\bstack (rm|init)\b/.test(command) && found.some(f => f.args.join(" ") === command.split(/\s+/).join(" "))) continue;
       found.push({ file: path.relative(ROOT, file), args: command.split(/\s+/) });
     }
   }
