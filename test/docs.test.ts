@@ -77,6 +77,15 @@ describe("docs: README and docs/ for a newcomer", () => {
     assert.deepStrictEqual(bare, []);
   });
 
+  it("docs/policy.md lists every rule of the policy pack", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "policy.md"), "utf8");
+    const dir = path.join(ROOT, "policy", "rules");
+    const names = fs.readdirSync(dir).filter(f => f.endsWith(".ts"))
+      .flatMap(f => [...fs.readFileSync(path.join(dir, f), "utf8").matchAll(/^\s+name: "([a-z0-9-]+)",$/gm)].map(m => m[1]));
+    assert.ok(names.length >= 20, `only ${names.length} rules found`);
+    assert.deepStrictEqual(names.filter(n => !doc.includes(`\`${n}\``)), []);
+  });
+
   it("every `npm run <script>` shown is a script of package.json", () => {
     const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts);
     const unknown: string[] = [];
