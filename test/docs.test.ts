@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { EXIT } from "../stacks/driver";
 import { ROOT } from "./harness";
 
 const README = path.join(ROOT, "README.md");
@@ -84,6 +85,12 @@ describe("docs: README and docs/ for a newcomer", () => {
       .flatMap(f => [...fs.readFileSync(path.join(dir, f), "utf8").matchAll(/^\s+name: "([a-z0-9-]+)",$/gm)].map(m => m[1]));
     assert.ok(names.length >= 20, `only ${names.length} rules found`);
     assert.deepStrictEqual(names.filter(n => !doc.includes(`\`${n}\``)), []);
+  });
+
+  it("docs/operations.md explains every exit code of the driver", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
+    const missing = Object.entries(EXIT).filter(([, code]) => !new RegExp(`^\\| ${code} \\| \\S`, "m").test(doc)).map(([k]) => k);
+    assert.deepStrictEqual(missing, []);
   });
 
   it("every `npm run <script>` shown is a script of package.json", () => {
