@@ -1,5 +1,5 @@
 /**
- * ScaiDrive (seed 000): one image, three roles. `migrate` runs once per release before `api`
+ * ScaiDrive: one image, three roles. `migrate` runs once per release before `api`
  * (HTTP on 8000, behind TLS Ingress with two WebSocket paths) and one `worker` per ARQ queue
  * (scaled by KEDA on queue depth). MariaDB, Redis and an S3 bucket whose `uploads/` expire.
  */
@@ -22,14 +22,14 @@ import { ResolvedLink, linksOf } from "./links";
 
 export const SCAIDRIVE = "scaidrive";
 
-/** Facts from the seed, not configuration. */
+/** Facts ScaiDrive's operators require, not configuration. */
 export const SCAIDRIVE_SEED = {
   port: 8000,
   probes: { liveness: "/api/v1/health", readiness: "/api/v1/ready" },
   websocketPaths: ["/api/v1/realtime/ws", "/api/v1/sync/ws/"],
   websocketTimeoutSeconds: 3600,
   maxBodySize: "5g",
-  /** Pending resumable-upload chunks: the seed's 48 hours. */
+  /** Pending resumable-upload chunks: ScaiDrive's 48 hours. */
   uploads: { id: "expire-uploads", prefix: "uploads/", expireAfterDays: 2 },
   /** Chunk blobs: garbage-collected by ScaiDrive itself, never by the bucket. */
   retainedPrefixes: ["chunks/", "avatars/"],
@@ -51,7 +51,7 @@ export const scaidriveSchema = {
       default: perProfile<"DEBUG" | "INFO">("DEBUG", "INFO"),
     }),
     corsOrigins: text({
-      description: "SCAIDRIVE_CORS_ORIGINS, comma-separated. Default: * on local/dev, unset on prod (the seed's advice).",
+      description: "SCAIDRIVE_CORS_ORIGINS, comma-separated. Default: * on local/dev, unset on prod (ScaiDrive's advice).",
       default: { local: "*", dev: "*", prod: undefined },
       optional: true,
     }),
@@ -102,7 +102,7 @@ export type ScaiDriveSettings = Values<typeof scaidriveSchema>["scaidrive"];
 export function checkScaiDrive(s: ScaiDriveSettings, ctx: CheckContext): string[] {
   const k = (key: string) => `${ctx.project}:scaidrive.${key}`;
   const problems: string[] = [];
-  // Seed 000 marks SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY required: IRSA alone would not start it.
+  // ScaiDrive marks SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY required: IRSA alone would not start it.
   if (ctx.dataServices === "aws" && ctx.staticBucketKeys !== true) {
     problems.push(`${ctx.project}:aws.staticBucketKeys must be true while ScaiDrive is deployed on AWS: it requires SCAIDRIVE_S3_ACCESS_KEY and SCAIDRIVE_S3_SECRET_KEY (got false)`);
   }
@@ -173,7 +173,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       rotation: env.secretsRotation,
       mirror: ctx.secretStore,
       generated: {
-        // The seed: SECRET_KEY 32+ bytes, ENCRYPTION_KEY exactly 32 bytes (one byte per character).
+        // ScaiDrive requires SECRET_KEY 32+ bytes, ENCRYPTION_KEY exactly 32 bytes (one byte per character).
         SCAIDRIVE_SECRET_KEY: { length: 64 },
         SCAIDRIVE_ENCRYPTION_KEY: { length: 32 },
       },
@@ -264,9 +264,9 @@ export class ScaiDrive extends pulumi.ComponentResource {
         image: img.ref,
         args: ["worker"],
         replicas: s.workers.minReplicas,
-        // Assumed name: the seed does not say how a worker is pinned to a queue.
+        // Assumed name: ScaiDrive does not say how a worker is pinned to a queue.
         env: [...env_, { name: "SCAIDRIVE_WORKER_QUEUES", value: queue }],
-        probes: { none: "ARQ worker has no listener; Kubernetes restarts it when it exits (seed 000)" },
+        probes: { none: "ARQ worker has no listener; Kubernetes restarts it when it exits" },
         resources: {
           requests: { cpu: s.workers.cpu, memory: s.workers.memory },
           limits: { cpu: s.workers.cpuLimit, memory: s.workers.memory },
