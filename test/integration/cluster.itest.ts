@@ -304,10 +304,13 @@ describe("the cluster stack on a real API server (kwok nodes)", function () {
     expectExit(await onCluster("refresh", "--expect-no-changes"), EXIT.ok, "refresh --expect-no-changes after up");
   });
 
-  it("an image change of one system rolls out a new migration Job first and replaces nothing else", async () => {
+  it("an image change of one system rolls out a new migration Job first, replaces nothing else, keeps an autoscaled count", async () => {
     const before = await liveObjects();
     const oldJob = [...before.values()].find(o => o.kind === "Job" && o.metadata.labels["app.kubernetes.io/name"] === "scaidrive" && o.metadata.labels["app.kubernetes.io/component"] === "migrate");
     assert.ok(oldJob, "no ScaiDrive migration Job before the change");
+    // As its HorizontalPodAutoscaler would (through the scale subresource; nothing scales by itself here):
+    // the update must keep that count, although `up` applies with force.
+    await kubectl("scale", "deployment", "scaidrive-api", "--namespace", NAMESPACE, "--replicas=3");
     setStackConfig({ "scaidrive.image": "scailabs/scaidrive:2.0.1" });
 
     const run = await onCluster("up");
@@ -334,6 +337,7 @@ describe("the cluster stack on a real API server (kwok nodes)", function () {
       const applied = Math.max(...d.metadata.managedFields.filter((f: any) => /pulumi/.test(f.manager)).map((f: any) => time(f.time)));
       assert.ok(time(newJob.status.completionTime) <= applied, `${d.metadata.name} updated before ${newJob.metadata.name} completed`);
     }
+    assert.strictEqual(after.get(`Deployment ${NAMESPACE}/scaidrive-api`).spec.replicas, 3, "the autoscaled API lost its autoscaler's count");
     const others = [...after.values()].filter(o => o.kind === "Deployment" && o.metadata.labels["app.kubernetes.io/name"] !== "scaidrive");
     assert.ok(others.every(o => o.metadata.generation === before.get(`Deployment ${NAMESPACE}/${o.metadata.name}`).metadata.generation),
       "another system's Deployment changed");
