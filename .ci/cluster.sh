@@ -17,8 +17,10 @@ cd "$(dirname "$0")/.."
 REPO="$PWD"
 KUBE_MODS="$REPO/.ci/kube"
 
-K8S_VERSION=v1.37.2
-KWOK_VERSION=v0.8.0
+# pinned MODULE of wrapper DIR: its version, as go.mod requires it (the one place versions are pinned).
+pinned() { awk -v m="$1" '($1 == m) { print $2 } ($1 == "require" && $2 == m) { print $3 }' "$KUBE_MODS/$2/go.mod" | head -1; }
+K8S_VERSION="$(pinned k8s.io/kubernetes kubernetes)"   # v1.37.2
+KWOK_VERSION="$(pinned sigs.k8s.io/kwok kwok)"         # v0.8.0
 
 KUBE_HOME="${SCAI_KUBE_HOME:-$HOME/.cache/scai-kube}"
 BIN="$KUBE_HOME/bin"
@@ -83,7 +85,7 @@ build_kwok() {
 
 build_etcd() {
   local dir="$KUBE_MODS/etcd" stamp version
-  version="$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2 }' "$dir/go.mod" | head -1)"
+  version="$(pinned go.etcd.io/etcd/server/v3 etcd)"
   stamp="$version $(mod_hash "$dir")"
   if [ -x "$BIN/etcd" ] && stamp_ok etcd "$stamp"; then
     say "etcd $version already built"
