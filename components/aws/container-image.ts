@@ -108,7 +108,7 @@ function assertPositiveInteger(repositoryName: string, field: string, value: num
  * A system's image built from source and pushed to its own ECR repository: scanned on push,
  * tags immutable, KMS or AES256 encrypted, untagged images expired and only the newest tagged
  * ones kept. `imageRef` pins the pushed image by digest, so pods roll exactly when it changes.
- * (The other seed path, a fixed image from config, needs no component.)
+ * (The other path, a fixed image from config, needs no component.)
  */
 export class ContainerImage extends pulumi.ComponentResource {
   /** The pushed image by digest (`<repositoryUrl>@sha256:…`): what pods run. */
