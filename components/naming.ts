@@ -27,12 +27,16 @@ export class Naming {
     return [this.prefix, this.environment, checked(name, MAX_K8S_NAME)].join("/");
   }
 
-  /** Standard labels of a system's role; the first three are the selector. */
-  labels(system: string, role: string): Record<string, string> {
+  /**
+   * Standard labels of a system's role; the first three are the selector. `instance` is the
+   * component's name when it is not the system's own (a second ScaiDrive, `drive-b`), so two
+   * instances of one system never select each other's pods. Default: `system`.
+   */
+  labels(system: string, role: string, instance = system): Record<string, string> {
     return {
       "app.kubernetes.io/name": system,
       "app.kubernetes.io/component": role,
-      "app.kubernetes.io/instance": `${system}-${this.environment}`,
+      "app.kubernetes.io/instance": `${instance}-${this.environment}`,
     };
   }
 }

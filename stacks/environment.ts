@@ -11,7 +11,7 @@ import {
   list, oneOf, text,
 } from "./schema";
 
-import { SYSTEM_NAMES, SystemName, SystemSettings, systemSchemas, systemChecks } from "../systems/registry";
+import { SYSTEMS, SYSTEM_NAMES, SystemName, SystemSettings, systemDefinition } from "../systems/registry";
 
 const isRoute53ZoneId = (v: string): boolean => /^Z[A-Z0-9]{1,32}$/.test(v);
 const isAwsRegion = (v: string): boolean => /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v);
@@ -371,7 +371,7 @@ function resolveProfile(src: ConfigSource, problems: string[], trace?: Resolved[
 
 /** Every top-level key a stack may set: the platform's and each system's object. */
 export function stackSchema(): Schema {
-  return Object.assign({}, platformSchema, ...SYSTEM_NAMES.map(name => systemSchemas[name])) as Schema;
+  return Object.assign({}, platformSchema, ...SYSTEM_NAMES.map(name => SYSTEMS[name].schema)) as Schema;
 }
 
 /**
@@ -392,9 +392,10 @@ export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environm
   const systems: Partial<Record<SystemName, unknown>> = {};
   for (const name of p.systems ?? []) {
     const before = problems.length;
-    const settings = (readSchema(systemSchemas[name] as Schema, values, ctx) as Record<string, unknown>)[name];
+    const system = systemDefinition(name);
+    const settings = (readSchema(system.schema, values, ctx) as Record<string, unknown>)[name];
     if (problems.length === before) {
-      problems.push(...systemChecks[name](settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices, staticBucketKeys: p.aws.staticBucketKeys }));
+      problems.push(...system.check(settings as never, { profile, project: src.project, domain: p.domain, dataServices: p.dataServices, staticBucketKeys: p.aws.staticBucketKeys }));
     }
     systems[name] = settings;
   }
@@ -455,6 +456,6 @@ export function loadEnvironment(src: ConfigSource, trace?: Resolved[]): Environm
 export function allConfigKeys() {
   return [
     ...flatten(platformSchema),
-    ...SYSTEM_NAMES.flatMap(name => flatten(systemSchemas[name])),
+    ...SYSTEM_NAMES.flatMap(name => flatten(SYSTEMS[name].schema)),
   ];
 }

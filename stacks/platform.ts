@@ -12,8 +12,8 @@ import { SecretStore } from "../components/k8s/app-secret";
 import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
 import { namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
-import { SystemName, SystemOutputs, systemDeployers } from "../systems/registry";
-import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
+import { SystemName, SystemOutputs, systemDefinition } from "../systems/registry";
+import { CONFIGURED_IMAGES, ImageSource, SystemContext } from "../systems/context";
 import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
 import { PlatformOutputs, SystemContractOutputs, systemContract } from "./outputs";
@@ -70,28 +70,66 @@ export function servicesFor(
   return { data, images: CONFIGURED_IMAGES };
 }
 
-export function deployPlatform(env: Environment): PlatformOutputs {
+/** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
+function contractOf(d: SystemOutputs): SystemOutputs {
+  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links } = d;
+  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
+}
+
+/** What every system of an environment is deployed with, and the options their components take. */
+export interface EnvironmentBase {
+  context: SystemContext;
+  /** Providers (and the namespace to wait for) for each system's component. */
+  opts: pulumi.ComponentResourceOptions;
+  namespace: EnvironmentNamespace;
+  /** Providers only, for the environment's own resources beside the systems. */
+  providers: pulumi.ComponentResourceOptions;
+}
+
+/**
+ * The environment's namespace, data plane and the narrow context systems get: what
+ * `deployPlatform` deploys systems into, and what a program deploying its own instances
+ * (two ScaiDrive tenants, say) starts from.
+ */
+export function environmentBase(env: Environment): EnvironmentBase {
   const naming = new Naming(env.stack);
   const cluster = clusterReference(env);
   const provider = kubernetesProvider(env, cluster);
   // Every AWS resource of every system (Route53 records, PTRs, data services) inherits this one
   // explicit provider through its parents: none falls back to the unconfigured default provider.
   const awsProvider = environmentAwsProvider(env);
-  const opts = { providers: awsProvider ? [provider, awsProvider] : [provider] };
+  const providers = { providers: awsProvider ? [provider, awsProvider] : [provider] };
 
   const ns = new EnvironmentNamespace(env.namespace, { name: env.namespace, labels: { "scai.dev/environment": env.stack } }, { providers: [provider] });
   const services = servicesFor(env, naming, ns.name, cluster, awsProvider);
+  const context: SystemContext = {
+    naming,
+    namespace: ns.name,
+    namespaceName: env.namespace,
+    domain: env.domain,
+    identityProviderUrl: env.scaikeyUrl,
+    ingress: env.ingress,
+    secretsRotation: env.secretsRotation,
+    storageClass: env.storageClass,
+    dns: env.dns && { zoneId: env.dns.zoneId, ttl: env.dns.ttl, otherTxt: env.dns.otherTxt },
+    neighbours: Object.keys(env.systems),
+    ...services,
+  };
+  return { context, opts: { ...providers, dependsOn: [ns] }, namespace: ns, providers };
+}
 
+export function deployPlatform(env: Environment): PlatformOutputs {
+  const { context, opts, namespace: ns, providers } = environmentBase(env);
   const systems: Partial<Record<SystemName, SystemContractOutputs>> = {};
   for (const name of Object.keys(env.systems) as SystemName[]) {
-    const deploy = systemDeployers[name] as (ctx: Parameters<typeof systemDeployers[SystemName]>[0], s: unknown) => SystemOutputs;
-    systems[name] = systemContract(deploy({ env, naming, namespace: ns.name, ...services, opts: { ...opts, dependsOn: [ns] } }, env.systems[name]));
+    systems[name] = systemContract(contractOf(systemDefinition(name).deploy(name, { context, settings: env.systems[name] }, opts)));
   }
 
   // Every public hostname points at the ingress controller's load balancer, in the environment's zone.
   const hostnames = Object.values(systems).flatMap(o => (o?.hostname === undefined ? [] : [o.hostname]));
   if (env.dns && hostnames.length > 0) {
-    new PublicHostRecords("public-hosts", { zoneId: env.dns.zoneId, hostnames, target: env.dns.ingress, ttl: env.dns.ttl }, opts);
+    new PublicHostRecords("public-hosts", { zoneId: env.dns.zoneId, hostnames, target: env.dns.ingress, ttl: env.dns.ttl }, providers);
   }
 
   return {

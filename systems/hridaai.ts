@@ -15,7 +15,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, cpu, hostname, httpUrl, image, integer, isImmutableImageRef, list, memory, oneOf, secret, text,
 } from "../stacks/schema";
-import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
+import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 
 export const HRIDAAI = "hridaai";
 
@@ -150,7 +150,10 @@ export function checkEmbedding(e: HridaAiSettings["embedding"], k: (key: string)
   return problems;
 }
 
-/** The HridaAI deployment of one environment. */
+/** What a HridaAi instance is deployed with: `context` (its environment) and `settings` (its validated config). */
+export type HridaAiArgs = SystemArgs<HridaAiSettings>;
+
+/** One HridaAi: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
 export class HridaAi extends pulumi.ComponentResource {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
@@ -160,27 +163,28 @@ export class HridaAi extends pulumi.ComponentResource {
   public readonly databaseHost: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
 
-  constructor(ctx: SystemContext, s: HridaAiSettings) {
-    super("scai:system:HridaAi", HRIDAAI, {}, ctx.opts);
-    const img = ctx.images.resolve(HRIDAAI, s.image, this);
-    const { naming, env } = ctx;
+  constructor(instance: string, args: HridaAiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:system:HridaAi", instance, args, opts);
+    const { context: ctx, settings: s } = args;
+    const img = ctx.images.resolve(HRIDAAI, s.image, this, instance);
+    const { naming } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
-    const host = s.hostname ?? `ai.${env.domain}`;
-    const name = (...parts: string[]) => naming.k8s(HRIDAAI, ...parts);
-    const labels = (role: string) => naming.labels(HRIDAAI, role);
+    const host = s.hostname ?? defaultHost(ctx, HRIDAAI, instance, "ai");
+    const name = (...parts: string[]) => naming.k8s(instance, ...parts);
+    const labels = (role: string) => naming.labels(HRIDAAI, role, instance);
     const roles = { web: name("web"), migrate: name("migrate"), tika: name("tika") };
 
-    const db = ctx.data.database(HRIDAAI, { engine: "postgres", database: HRIDAAI, username: HRIDAAI, extensions: ["vector"] }, this);
+    const db = ctx.data.database(instance, { engine: "postgres", database: sqlName(instance), username: sqlName(instance), extensions: ["vector"] }, this);
     // HridaAI's operators ask for Redis `timeout 1800`: idle connections closed before they pile up.
-    const redis = ctx.data.redis(HRIDAAI, { maxmemoryPolicy: "noeviction", idleTimeoutSeconds: HRIDAAI_SEED.redisIdleTimeoutSeconds }, this);
+    const redis = ctx.data.redis(instance, { maxmemoryPolicy: "noeviction", idleTimeoutSeconds: HRIDAAI_SEED.redisIdleTimeoutSeconds }, this);
     const bucketRequest: BucketRequest = { purpose: "uploads", abortIncompleteUploadsAfterDays: 1, serviceAccounts: [roles.web] };
-    const bucket = ctx.data.bucket(HRIDAAI, bucketRequest, this);
+    const bucket = ctx.data.bucket(instance, bucketRequest, this);
 
     const secret = new AppSecret(name("env"), {
       namespace: ns,
       labels: labels("env"),
-      rotation: env.secretsRotation,
+      rotation: ctx.secretsRotation,
       mirror: ctx.secretStore,
       // One key shared by every replica, so sessions survive rolling restarts and any pod decrypts
       // OAuth tokens another wrote (HridaAI: set both variables to the same value).
@@ -287,7 +291,7 @@ export class HridaAi extends pulumi.ComponentResource {
       minAvailable: HRIDAAI_SEED.pdbMinAvailable,
       autoscaling: { minReplicas: s.web.replicas, maxReplicas: s.web.maxReplicas, targetCpuUtilization: s.web.targetCpu },
       uses,
-      allowFrom: [ingressControllerPeer(env)],
+      allowFrom: [ingressControllerPeer(ctx)],
       allowEgress: outbound,
       serviceAccountAnnotations: irsa,
     }, { parent: this, dependsOn: [migration, tika] });
@@ -297,8 +301,8 @@ export class HridaAi extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("web"),
       host,
-      className: env.ingress.className,
-      clusterIssuer: env.ingress.clusterIssuer,
+      className: ctx.ingress.className,
+      clusterIssuer: ctx.ingress.clusterIssuer,
       maxBodySize: "100m",
       websocketTimeoutSeconds: HRIDAAI_SEED.websocketTimeoutSeconds,
       routes: [
@@ -322,3 +326,11 @@ export class HridaAi extends pulumi.ComponentResource {
     });
   }
 }
+
+/** HridaAi as the platform deploys it: config key `hridaai`, its schema, checks and deployer. */
+export const hridaaiSystem = defineSystem({
+  name: HRIDAAI,
+  schema: hridaaiSchema,
+  check: checkHridaAi,
+  deploy: (name, args, opts) => new HridaAi(name, args, opts),
+});

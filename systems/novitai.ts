@@ -13,7 +13,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, hostname, image, integer, isDnsLabel, isImmutableImageRef, oneOf, secret, text,
 } from "../stacks/schema";
-import { SystemContext, ingressControllerPeer } from "./context";
+import { SystemArgs, defineSystem, ingressControllerPeer } from "./context";
 
 export const NOVITAI = "novitai";
 
@@ -88,7 +88,10 @@ export function checkNovitai(s: NovitaiSettings, ctx: { profile: Profile; projec
   return problems;
 }
 
-/** The Novitai deployment of one environment. */
+/** What a Novitai instance is deployed with: `context` (its environment) and `settings` (its validated config). */
+export type NovitaiArgs = SystemArgs<NovitaiSettings>;
+
+/** One Novitai: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
 export class Novitai extends pulumi.ComponentResource {
   public readonly url?: string;
   public readonly apiAddress: pulumi.Output<string>;
@@ -96,21 +99,22 @@ export class Novitai extends pulumi.ComponentResource {
   /** The label a pod of this environment wears to be admitted to the API. */
   public readonly clientLabels: Record<string, string>;
 
-  constructor(ctx: SystemContext, s: NovitaiSettings) {
-    super("scai:system:Novitai", NOVITAI, {}, ctx.opts);
-    const img = ctx.images.resolve(NOVITAI, s.image, this);
-    const { naming, env } = ctx;
+  constructor(instance: string, args: NovitaiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:system:Novitai", instance, args, opts);
+    const { context: ctx, settings: s } = args;
+    const img = ctx.images.resolve(NOVITAI, s.image, this, instance);
+    const { naming } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
-    const name = (...parts: string[]) => naming.k8s(NOVITAI, ...parts);
-    const labels = (role: string) => naming.labels(NOVITAI, role);
+    const name = (...parts: string[]) => naming.k8s(instance, ...parts);
+    const labels = (role: string) => naming.labels(NOVITAI, role, instance);
     const apiName = name("api");
     this.clientLabels = clientLabel(apiName);
 
     const secret = new AppSecret(name("env"), {
       namespace: ns,
       labels: labels("env"),
-      rotation: env.secretsRotation,
+      rotation: ctx.secretsRotation,
       mirror: ctx.secretStore,
       // Local renders manifests for a cluster with no Novita account: a stand-in keeps the pod spec whole.
       generated: (s.apiKey === undefined ? { NOVITA_API_KEY: { length: 40 } } : {}) as Record<"NOVITA_API_KEY", { length: number }>,
@@ -154,7 +158,7 @@ export class Novitai extends pulumi.ComponentResource {
       allowFrom: [
         namespacePeer(s.monitoringNamespace),
         { podSelector: { matchLabels: this.clientLabels } },
-        ...(s.hostname ? [ingressControllerPeer(env)] : []),
+        ...(s.hostname ? [ingressControllerPeer(ctx)] : []),
       ],
       // The Novita.ai API over HTTPS, nothing else.
       allowEgress: [internetEgress([443])],
@@ -167,8 +171,8 @@ export class Novitai extends pulumi.ComponentResource {
         namespace: ns,
         labels: labels("web"),
         host: s.hostname,
-        className: env.ingress.className,
-        clusterIssuer: env.ingress.clusterIssuer,
+        className: ctx.ingress.className,
+        clusterIssuer: ctx.ingress.clusterIssuer,
         routes: [{ path: "/", serviceName: api.serviceName!, servicePort: "http" }],
       }, { parent: this, dependsOn: [api] });
       this.url = `https://${s.hostname}`;
@@ -177,3 +181,11 @@ export class Novitai extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName });
   }
 }
+
+/** Novitai as the platform deploys it: config key `novitai`, its schema, checks and deployer. */
+export const novitaiSystem = defineSystem({
+  name: NOVITAI,
+  schema: novitaiSchema,
+  check: checkNovitai,
+  deploy: (name, args, opts) => new Novitai(name, args, opts),
+});

@@ -16,7 +16,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, list, memory, text,
 } from "../stacks/schema";
-import { SystemContext, ingressControllerPeer } from "./context";
+import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer } from "./context";
 
 export const RAHCP = "rahcp";
 
@@ -137,22 +137,26 @@ export function checkRaHcp(s: RaHcpSettings, ctx: { profile: Profile; project: s
   return problems;
 }
 
-/** The RA-HCP deployment of one environment. */
+/** What a RaHcp instance is deployed with: `context` (its environment) and `settings` (its validated config). */
+export type RaHcpArgs = SystemArgs<RaHcpSettings>;
+
+/** One RaHcp: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
 export class RaHcp extends pulumi.ComponentResource {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
 
-  constructor(ctx: SystemContext, s: RaHcpSettings) {
-    super("scai:system:RaHcp", RAHCP, {}, ctx.opts);
-    const img = ctx.images.resolve(RAHCP, s.image, this);
-    const { naming, env } = ctx;
+  constructor(instance: string, args: RaHcpArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:system:RaHcp", instance, args, opts);
+    const { context: ctx, settings: s } = args;
+    const img = ctx.images.resolve(RAHCP, s.image, this, instance);
+    const { naming } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
-    const host = s.hostname ?? `hcp-ui.${env.domain}`;
-    const name = (...parts: string[]) => naming.k8s(RAHCP, ...parts);
-    const labels = (role: string) => naming.labels(RAHCP, role);
+    const host = s.hostname ?? defaultHost(ctx, RAHCP, instance, "hcp-ui");
+    const name = (...parts: string[]) => naming.k8s(instance, ...parts);
+    const labels = (role: string) => naming.labels(RAHCP, role, instance);
 
     // Always in the cluster, even where other systems use a managed Redis: a per-environment cache
     // that only this backend may reach (RA-HCP's checklist), so no other peer is admitted.
@@ -160,14 +164,14 @@ export class RaHcp extends pulumi.ComponentResource {
       namespace: ns,
       selector: labels("redis"),
       request: { maxmemoryPolicy: "allkeys-lru" },
-      rotation: env.secretsRotation,
-      storageClass: env.storageClass,
+      rotation: ctx.secretsRotation,
+      storageClass: ctx.storageClass,
     }, child).connection;
 
     const secret = new AppSecret(name("env"), {
       namespace: ns,
       labels: labels("env"),
-      rotation: env.secretsRotation,
+      rotation: ctx.secretsRotation,
       mirror: ctx.secretStore,
       generated: { API_SECRET_KEY: { length: RAHCP_SEED.apiSecretKeyLength } },
       values: { REDIS_URL: redisUrl(redis) },
@@ -211,7 +215,7 @@ export class RaHcp extends pulumi.ComponentResource {
         : undefined,
       uses: [redis.access],
       // Browsers through the ingress controller; server-side rendering from the frontend pods.
-      allowFrom: [ingressControllerPeer(env), { podSelector: { matchLabels: frontendSelector } }],
+      allowFrom: [ingressControllerPeer(ctx), { podSelector: { matchLabels: frontendSelector } }],
       allowEgress: [toHcp],
       // With no HCP to reach (local's placeholder domain) /readiness never passes: the pods run and
       // stay out of the Service, and the deployment does not wait for a readiness that cannot come.
@@ -236,7 +240,7 @@ export class RaHcp extends pulumi.ComponentResource {
       },
       env: envVars({ DENO_DIR: "/tmp/deno" }),
       minAvailable: RAHCP_SEED.pdbMinAvailable,
-      allowFrom: [ingressControllerPeer(env)],
+      allowFrom: [ingressControllerPeer(ctx)],
       allowEgress: [{ to: [{ podSelector: { matchLabels: labels("backend") } }], ports: [{ protocol: "TCP", port: RAHCP_SEED.port }] }],
     }, child);
 
@@ -244,8 +248,8 @@ export class RaHcp extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("web"),
       host,
-      className: env.ingress.className,
-      clusterIssuer: env.ingress.clusterIssuer,
+      className: ctx.ingress.className,
+      clusterIssuer: ctx.ingress.clusterIssuer,
       routes: [
         { path: "/api", serviceName: backend.serviceName!, servicePort: "http" },
         { path: "/", serviceName: frontend.serviceName!, servicePort: "http" },
@@ -257,3 +261,11 @@ export class RaHcp extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName, redisHost: this.redisHost });
   }
 }
+
+/** RaHcp as the platform deploys it: config key `rahcp`, its schema, checks and deployer. */
+export const rahcpSystem = defineSystem({
+  name: RAHCP,
+  schema: rahcpSchema,
+  check: checkRaHcp,
+  deploy: (name, args, opts) => new RaHcp(name, args, opts),
+});

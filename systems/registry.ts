@@ -1,51 +1,42 @@
 /**
- * The systems this platform can deploy: each one's config schema, cross-key checks and
- * deployer. Adding a system means adding a file beside this one and a line to each table.
+ * The systems this platform can deploy, one definition each (name, schema, checks, deployer).
+ * Adding a system means its file beside this one, its name in ./contract's SYSTEM_NAMES and its
+ * entry here; the compiler refuses a name without a definition or a definition under another name.
  */
-import { Values } from "../stacks/schema";
-import { SystemContext } from "./context";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Schema } from "../stacks/schema";
+import type { SettingsOf, SystemArgs, SystemDefinition } from "./context";
 import { CheckContext, SYSTEM_NAMES, SystemName, SystemOutputs } from "./contract";
-import { HridaAi, checkHridaAi, hridaaiSchema } from "./hridaai";
-import { Novitai, checkNovitai, novitaiSchema } from "./novitai";
-import { RaHcp, checkRaHcp, rahcpSchema } from "./ra-hcp";
-import { ScaiDrive, checkScaiDrive, scaidriveSchema } from "./scaidrive";
-import { ScaiSend, checkScaiSend, scaisendSchema } from "./scaisend";
+import { hridaaiSystem } from "./hridaai";
+import { novitaiSystem } from "./novitai";
+import { rahcpSystem } from "./ra-hcp";
+import { scaidriveSystem } from "./scaidrive";
+import { scaisendSystem } from "./scaisend";
 
-// Names, check context and outputs contract live in ./contract (no system imports them from here).
 export { SYSTEM_NAMES };
 export type { CheckContext, SystemName, SystemOutputs };
 
-export const systemSchemas = {
-  scaidrive: scaidriveSchema,
-  scaisend: scaisendSchema,
-  hridaai: hridaaiSchema,
-  rahcp: rahcpSchema,
-  novitai: novitaiSchema,
-};
+export const SYSTEMS = {
+  scaidrive: scaidriveSystem,
+  scaisend: scaisendSystem,
+  hridaai: hridaaiSystem,
+  rahcp: rahcpSystem,
+  novitai: novitaiSystem,
+} satisfies { [K in SystemName]: { readonly name: K; readonly schema: Schema } };
 
+/** Each system's validated settings, by name. */
 export type SystemSettings = {
-  [K in SystemName]: Values<(typeof systemSchemas)[K]>[K & keyof Values<(typeof systemSchemas)[K]>];
+  [K in SystemName]: (typeof SYSTEMS)[K] extends SystemDefinition<K, infer Sch> ? SettingsOf<K, Sch> : never;
 };
 
-export const systemChecks: { [K in SystemName]: (s: SystemSettings[K], ctx: CheckContext) => string[] } = {
-  scaidrive: checkScaiDrive,
-  scaisend: checkScaiSend,
-  hridaai: checkHridaAi,
-  rahcp: checkRaHcp,
-  novitai: checkNovitai,
-};
-
-/** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
-function contractOf(d: SystemOutputs): SystemOutputs {
-  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links } = d;
-  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links };
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
+/** A system's definition with its settings type erased, for code that walks every system by name. */
+export interface AnySystemDefinition {
+  readonly name: SystemName;
+  readonly schema: Schema;
+  check(settings: unknown, ctx: CheckContext): string[];
+  deploy(name: string, args: SystemArgs<unknown>, opts?: pulumi.ComponentResourceOptions): SystemOutputs;
 }
 
-export const systemDeployers: { [K in SystemName]: (ctx: SystemContext, s: SystemSettings[K]) => SystemOutputs } = {
-  scaidrive: (ctx, s) => contractOf(new ScaiDrive(ctx, s)),
-  scaisend: (ctx, s) => contractOf(new ScaiSend(ctx, s)),
-  hridaai: (ctx, s) => contractOf(new HridaAi(ctx, s)),
-  rahcp: (ctx, s) => contractOf(new RaHcp(ctx, s)),
-  novitai: (ctx, s) => contractOf(new Novitai(ctx, s)),
-};
+export function systemDefinition(name: SystemName): AnySystemDefinition {
+  return SYSTEMS[name] as unknown as AnySystemDefinition;
+}

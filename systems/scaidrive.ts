@@ -17,7 +17,7 @@ import {
   Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
 } from "../stacks/schema";
-import { SystemContext, egressToUrl, ingressControllerPeer } from "./context";
+import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 import { ResolvedLink, linksOf } from "./links";
 
 export const SCAIDRIVE = "scaidrive";
@@ -124,7 +124,14 @@ export function checkScaiDrive(s: ScaiDriveSettings, ctx: CheckContext): string[
   return problems;
 }
 
-/** The ScaiDrive deployment of one environment. */
+/** What a ScaiDrive instance is deployed with: `context` (its environment) and `settings` (validated `scaidrive` config). */
+export type ScaiDriveArgs = SystemArgs<ScaiDriveSettings>;
+
+/**
+ * One ScaiDrive: the environment's own is named `scaidrive`; another (a second tenant, `drive-b`)
+ * gets its own database, Redis, bucket, hostname (`<name>.<domain>`), secrets and objects, every
+ * name derived from its own.
+ */
 export class ScaiDrive extends pulumi.ComponentResource {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
@@ -136,28 +143,29 @@ export class ScaiDrive extends pulumi.ComponentResource {
   /** The other systems of the environment it is wired to, and the address it uses for each. */
   public readonly links: Record<string, pulumi.Output<string>>;
 
-  constructor(ctx: SystemContext, s: ScaiDriveSettings) {
-    super("scai:system:ScaiDrive", SCAIDRIVE, {}, ctx.opts);
+  constructor(instance: string, args: ScaiDriveArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:system:ScaiDrive", instance, args, opts);
+    const { context: ctx, settings: s } = args;
     // ScaiSend beside it (unless scaisendUrl points elsewhere): its address, label and egress.
-    const links: ResolvedLink[] = linksOf(SCAIDRIVE, Object.keys(ctx.env.systems), ctx.naming, ctx.namespace,
+    const links: ResolvedLink[] = linksOf(SCAIDRIVE, ctx.neighbours ?? [], ctx.naming, ctx.namespace,
       key => (s as unknown as Record<string, unknown>)[key] !== undefined);
     this.links = Object.fromEntries(links.map(l => [l.to, l.url]));
     const linkEnv = Object.fromEntries(links.map(l => [l.env, l.url]));
-    const img = ctx.images.resolve(SCAIDRIVE, s.image, this);
-    const { naming, env } = ctx;
+    const img = ctx.images.resolve(SCAIDRIVE, s.image, this, instance);
+    const { naming } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
-    const host = s.hostname ?? `drive.${env.domain}`;
-    const name = (...parts: string[]) => naming.k8s(SCAIDRIVE, ...parts);
-    const labels = (role: string) => naming.labels(SCAIDRIVE, role);
+    const host = s.hostname ?? defaultHost(ctx, SCAIDRIVE, instance, "drive");
+    const name = (...parts: string[]) => naming.k8s(instance, ...parts);
+    const labels = (role: string) => naming.labels(SCAIDRIVE, role, instance);
     const roles = { api: name("api"), migrate: name("migrate"), workers: s.workers.queues.map(q => name("worker", q)) };
 
-    const db = ctx.data.database(SCAIDRIVE, {
+    const db = ctx.data.database(instance, {
       engine: s.database.engine,
-      database: SCAIDRIVE,
-      username: SCAIDRIVE,
+      database: sqlName(instance),
+      username: sqlName(instance),
     }, this);
-    const redis = ctx.data.redis(SCAIDRIVE, { maxmemoryPolicy: "noeviction" }, this);
+    const redis = ctx.data.redis(instance, { maxmemoryPolicy: "noeviction" }, this);
     const bucketRequest: BucketRequest = {
       purpose: "files",
       expire: [SCAIDRIVE_SEED.uploads],
@@ -165,12 +173,12 @@ export class ScaiDrive extends pulumi.ComponentResource {
       abortIncompleteUploadsAfterDays: 1,
       serviceAccounts: [roles.api, ...roles.workers],
     };
-    const bucket = ctx.data.bucket(SCAIDRIVE, bucketRequest, this);
+    const bucket = ctx.data.bucket(instance, bucketRequest, this);
 
     const secret = new AppSecret(name("env"), {
       namespace: ns,
       labels: labels("env"),
-      rotation: env.secretsRotation,
+      rotation: ctx.secretsRotation,
       mirror: ctx.secretStore,
       generated: {
         // ScaiDrive requires SECRET_KEY 32+ bytes, ENCRYPTION_KEY exactly 32 bytes (one byte per character).
@@ -197,9 +205,9 @@ export class ScaiDrive extends pulumi.ComponentResource {
       SCAIDRIVE_S3_SECRET_KEY: secret.has("SCAIDRIVE_S3_SECRET_KEY") ? secret.ref("SCAIDRIVE_S3_SECRET_KEY") : undefined,
       // Read by the AWS SDK inside the app to sign S3 requests.
       AWS_REGION: bucket.region,
-      SCAIDRIVE_SCAIKEY_URL: env.scaikeyUrl,
+      SCAIDRIVE_SCAIKEY_URL: ctx.identityProviderUrl,
       SCAIDRIVE_SCAIKEY_CLIENT_ID: s.scaikeyClientId,
-      SCAIDRIVE_JWT_ISSUER: s.jwtIssuer ?? env.scaikeyUrl,
+      SCAIDRIVE_JWT_ISSUER: s.jwtIssuer ?? ctx.identityProviderUrl,
       SCAIDRIVE_WEAVIATE_URL: s.weaviateUrl,
       SCAIDRIVE_SCAISEND_URL: s.scaisendUrl ?? linkEnv.SCAIDRIVE_SCAISEND_URL,
       SCAIDRIVE_SECRET_KEY: secret.ref("SCAIDRIVE_SECRET_KEY"),
@@ -251,7 +259,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       minAvailable: SCAIDRIVE_SEED.pdbMinAvailable,
       autoscaling: { minReplicas: s.api.minReplicas, maxReplicas: s.api.maxReplicas, targetCpuUtilization: s.api.targetCpu },
       uses,
-      allowFrom: [ingressControllerPeer(env)],
+      allowFrom: [ingressControllerPeer(ctx)],
       allowEgress: outbound,
       serviceAccountAnnotations: irsa,
     }, after);
@@ -306,8 +314,8 @@ export class ScaiDrive extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("web"),
       host,
-      className: env.ingress.className,
-      clusterIssuer: env.ingress.clusterIssuer,
+      className: ctx.ingress.className,
+      clusterIssuer: ctx.ingress.clusterIssuer,
       maxBodySize: SCAIDRIVE_SEED.maxBodySize,
       websocketTimeoutSeconds: SCAIDRIVE_SEED.websocketTimeoutSeconds,
       routes: [
@@ -332,3 +340,11 @@ export class ScaiDrive extends pulumi.ComponentResource {
     });
   }
 }
+
+/** ScaiDrive as the platform deploys it: config key `scaidrive`, its schema, checks and deployer. */
+export const scaidriveSystem = defineSystem({
+  name: SCAIDRIVE,
+  schema: scaidriveSchema,
+  check: checkScaiDrive,
+  deploy: (name, args, opts) => new ScaiDrive(name, args, opts),
+});

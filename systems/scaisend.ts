@@ -25,7 +25,7 @@ import {
   Profile, Values, boolean, cpu, hostname, httpsUrl, image, integer, isHostname, isImmutableImageRef, list, memory, oneOf,
   secret, text,
 } from "../stacks/schema";
-import { SystemContext, ingressControllerPeer } from "./context";
+import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
 
 export const SCAISEND = "scaisend";
 
@@ -225,7 +225,10 @@ export function checkScaiSend(s: ScaiSendSettings, ctx: { profile: Profile; proj
   return problems;
 }
 
-/** The ScaiSend deployment of one environment. */
+/** What a ScaiSend instance is deployed with: `context` (its environment) and `settings` (its validated config). */
+export type ScaiSendArgs = SystemArgs<ScaiSendSettings>;
+
+/** One ScaiSend: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
 export class ScaiSend extends pulumi.ComponentResource {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
@@ -235,22 +238,23 @@ export class ScaiSend extends pulumi.ComponentResource {
   public readonly databaseHost: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
 
-  constructor(ctx: SystemContext, s: ScaiSendSettings) {
-    super("scai:system:ScaiSend", SCAISEND, {}, ctx.opts);
-    const img = ctx.images.resolve(SCAISEND, s.image, this);
-    const { naming, env } = ctx;
+  constructor(instance: string, args: ScaiSendArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scai:system:ScaiSend", instance, args, opts);
+    const { context: ctx, settings: s } = args;
+    const img = ctx.images.resolve(SCAISEND, s.image, this, instance);
+    const { naming } = ctx;
     const ns = ctx.namespace;
     const child = { parent: this };
-    const host = s.hostname ?? `send.${env.domain}`;
-    const smtpHost = s.smtp.hostname ?? `mx.${env.domain}`;
-    const heloHost = s.smtp.heloHostname ?? `mail.${env.domain}`;
+    const host = s.hostname ?? defaultHost(ctx, SCAISEND, instance, "send");
+    const smtpHost = s.smtp.hostname ?? instanceHost(ctx, SCAISEND, instance, "mx");
+    const heloHost = s.smtp.heloHostname ?? instanceHost(ctx, SCAISEND, instance, "mail");
     const hostNetwork = s.smtp.exposure === "hostNetwork";
-    const name = (...parts: string[]) => naming.k8s(SCAISEND, ...parts);
-    const labels = (role: string) => naming.labels(SCAISEND, role);
+    const name = (...parts: string[]) => naming.k8s(instance, ...parts);
+    const labels = (role: string) => naming.labels(SCAISEND, role, instance);
     const roles = { api: name("api"), worker: name("worker"), smtp: name("smtp"), migrate: name("migrate"), backup: name("backup"), sync: name("sync") };
 
-    const db = ctx.data.database(SCAISEND, { engine: "mysql", database: SCAISEND, username: SCAISEND }, this);
-    const redis = ctx.data.redis(SCAISEND, { maxmemoryPolicy: "noeviction" }, this);
+    const db = ctx.data.database(instance, { engine: "mysql", database: sqlName(instance), username: sqlName(instance) }, this);
+    const redis = ctx.data.redis(instance, { maxmemoryPolicy: "noeviction" }, this);
     const bucketRequest: BucketRequest = {
       purpose: "attachments",
       // Attachments cannot be regenerated: nothing in the bucket ever expires.
@@ -258,7 +262,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       abortIncompleteUploadsAfterDays: 1,
       serviceAccounts: [roles.api, roles.worker, roles.smtp, roles.backup],
     };
-    const bucket = ctx.data.bucket(SCAISEND, bucketRequest, this);
+    const bucket = ctx.data.bucket(instance, bucketRequest, this);
 
     const secretValues = {
       DATABASE_URL: databaseUrl("mysql+aiomysql", db),
@@ -276,7 +280,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       ...(s.scaikey.webhookSecret === undefined ? { SCAIKEY_WEBHOOK_SECRET: { length: 48 } } : {}),
     } as Record<"SCAIKEY_CLIENT_SECRET" | "SCAIKEY_WEBHOOK_SECRET", { length: number }>;
     const secret = new AppSecret(name("env"), {
-      namespace: ns, labels: labels("env"), rotation: env.secretsRotation, mirror: ctx.secretStore, generated: standIns, values: secretValues,
+      namespace: ns, labels: labels("env"), rotation: ctx.secretsRotation, mirror: ctx.secretStore, generated: standIns, values: secretValues,
     }, child);
     this.secretName = secret.secretName;
 
@@ -289,11 +293,11 @@ export class ScaiSend extends pulumi.ComponentResource {
       S3_BUCKET: bucket.bucket,
       // Read by boto inside the app to sign S3 requests when no static keys are given (IRSA).
       AWS_REGION: bucket.region,
-      SCAIKEY_API_URL: env.scaikeyUrl,
+      SCAIKEY_API_URL: ctx.identityProviderUrl,
       SCAIKEY_CLIENT_ID: s.scaikey.clientId,
       SCAIKEY_CLIENT_SECRET: sec.ref("SCAIKEY_CLIENT_SECRET"),
       SCAIKEY_WEBHOOK_SECRET: sec.ref("SCAIKEY_WEBHOOK_SECRET"),
-      SCAIKEY_JWKS_URL: s.scaikey.jwksUrl ?? `${env.scaikeyUrl.replace(/\/$/, "")}${SCAISEND_SEED.jwksPath}`,
+      SCAIKEY_JWKS_URL: s.scaikey.jwksUrl ?? `${ctx.identityProviderUrl.replace(/\/$/, "")}${SCAISEND_SEED.jwksPath}`,
       SMTP_HELO_HOSTNAME: heloHost,
       SMTP_POOL_SIZE_PER_DOMAIN: String(s.smtp.poolSizePerDomain),
       SMTP_CONNECT_TIMEOUT: String(s.smtp.connectTimeout),
@@ -355,7 +359,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       command: [...SCAISEND_SEED.syncCommand],
       env: env_,
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-      revision: [`scaikey ${env.scaikeyUrl}`, `client ${s.scaikey.clientId}`, `database ${SCAISEND}`, `sync ${s.scaikey.syncRevision}`].join("\n"),
+      revision: [`scaikey ${ctx.identityProviderUrl}`, `client ${s.scaikey.clientId}`, `database ${sqlName(instance)}`, `sync ${s.scaikey.syncRevision}`].join("\n"),
       oncePerRevision: true,
       await: false,
       backoffLimit: 6,
@@ -385,7 +389,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       uses,
       // Browsers and ScaiKey's webhooks through the ingress controller; the environment's other
       // systems that send mail through ScaiSend (systems/links.ts) wear its client label.
-      allowFrom: [ingressControllerPeer(env), { podSelector: { matchLabels: clientLabel(roles.api) } }],
+      allowFrom: [ingressControllerPeer(ctx), { podSelector: { matchLabels: clientLabel(roles.api) } }],
       allowEgress: [scaikeyEgress],
       serviceAccountAnnotations: irsa,
     }, after);
@@ -410,16 +414,17 @@ export class ScaiSend extends pulumi.ComponentResource {
 
     // Host networking is outside every Pod Security level but "privileged", so that pod gets a
     // namespace of its own (with its own copy of the env Secret) instead of weakening this one.
+    const smtpNamespaceName = instance === SCAISEND ? `${ctx.namespaceName}-smtp` : `${ctx.namespaceName}-${instance}-smtp`;
     const smtpNamespace = hostNetwork
-      ? new EnvironmentNamespace(`${env.namespace}-smtp`, {
-          name: `${env.namespace}-smtp`,
+      ? new EnvironmentNamespace(smtpNamespaceName, {
+          name: smtpNamespaceName,
           podSecurity: "privileged",
-          labels: { "scai.dev/environment": env.stack },
+          labels: { "scai.dev/environment": naming.environment },
         }, child).name
       : ns;
     const smtpSecret = hostNetwork
       ? new AppSecret(name("smtp-env"), {
-          namespace: smtpNamespace, labels: labels("env"), rotation: env.secretsRotation,
+          namespace: smtpNamespace, labels: labels("env"), rotation: ctx.secretsRotation,
           values: { ...secretValues, ...secret.generated },
         }, child)
       : secret;
@@ -468,18 +473,18 @@ export class ScaiSend extends pulumi.ComponentResource {
       namespace: ns,
       labels: labels("web"),
       host,
-      className: env.ingress.className,
-      clusterIssuer: env.ingress.clusterIssuer,
+      className: ctx.ingress.className,
+      clusterIssuer: ctx.ingress.clusterIssuer,
       maxBodySize: "30m",
       routes: [{ path: "/", serviceName: api.serviceName!, servicePort: "http" }],
     }, { parent: this, dependsOn: [api] });
 
-    if (env.dns) {
+    if (ctx.dns) {
       const keys = dkimKeys(s);
       const mail = new MailDomainRecords(name("mail-dns"), {
-        zoneId: env.dns.zoneId,
-        ttl: env.dns.ttl,
-        otherTxt: env.dns.otherTxt,
+        zoneId: ctx.dns.zoneId,
+        ttl: ctx.dns.ttl,
+        otherTxt: ctx.dns.otherTxt,
         hosts: [
           { hostname: smtpHost, ips: s.smtp.inboundIps },
           { hostname: heloHost, ips: s.smtp.outboundIps },
@@ -514,3 +519,11 @@ export class ScaiSend extends pulumi.ComponentResource {
     });
   }
 }
+
+/** ScaiSend as the platform deploys it: config key `scaisend`, its schema, checks and deployer. */
+export const scaisendSystem = defineSystem({
+  name: SCAISEND,
+  schema: scaisendSchema,
+  check: checkScaiSend,
+  deploy: (name, args, opts) => new ScaiSend(name, args, opts),
+});

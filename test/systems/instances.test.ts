@@ -1,0 +1,126 @@
+/**
+ * Systems are components: two ScaiDrive tenants in one environment, `drive-a` and `drive-b`, as a
+ * program using the platform's components would create them. Each gets its own database, Redis,
+ * bucket, hostname, Secrets and Kubernetes objects; nothing is shared and no selector of one
+ * reaches the other's pods.
+ */
+import * as assert from "assert";
+import { loadEnvironment } from "../../stacks/environment";
+import { environmentBase } from "../../stacks/platform";
+import { ScaiDrive } from "../../systems/scaidrive";
+import { Captured, envOf, evaluate, manifests, output, podSpecs, selects, stackSource } from "../harness";
+
+const TENANTS = ["drive-a", "drive-b"] as const;
+
+/** Evaluates `stack`'s environment with two ScaiDrive instances and nothing else. */
+async function twoTenants(stack: string) {
+  const env = loadEnvironment(stackSource(stack));
+  const { result, resources } = await evaluate(stack, () => {
+    const { context, opts } = environmentBase(env);
+    return TENANTS.map(name => new ScaiDrive(name, { context, settings: env.systems.scaidrive! }, opts));
+  });
+  const drives = await Promise.all(result.map(async d => ({
+    url: d.url, secretName: await output(d.secretName), bucket: await output(d.bucket),
+    databaseHost: await output(d.databaseHost), redisHost: await output(d.redisHost),
+  })));
+  return { env, resources, drives };
+}
+
+/** Every resource registered under the component named `tenant` (its descendants, by parent URN). */
+function under(resources: Captured[], tenant: string): Captured[] {
+  const root = resources.find(r => r.type === "scai:system:ScaiDrive" && r.name === tenant)!;
+  const inside = new Set([root.urn]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const r of resources) {
+      if (r.parent && inside.has(r.parent) && !inside.has(r.urn)) { inside.add(r.urn); grew = true; }
+    }
+  }
+  return resources.filter(r => inside.has(r.urn) && r.urn !== root.urn);
+}
+
+/** Physical names a resource claims: Kubernetes metadata names (with kind) and cloud names. */
+function physicalNames(r: Captured): string[] {
+  const i = r.inputs ?? {};
+  const names: string[] = [];
+  if (i.metadata?.name) names.push(`${i.kind}/${i.metadata.namespace ?? ""}/${i.metadata.name}`);
+  for (const key of ["identifier", "replicationGroupId", "bucket", "name", "dbName", "username"]) {
+    if (typeof i[key] === "string" && !r.type.startsWith("kubernetes:")) names.push(`${r.type}:${key}=${i[key]}`);
+  }
+  return names;
+}
+
+for (const stack of ["local", "dev"]) {
+  describe(`two ScaiDrive instances in one environment (${stack})`, () => {
+    let resources: Captured[];
+    let drives: Awaited<ReturnType<typeof twoTenants>>["drives"];
+    let domain: string;
+
+    before(async () => {
+      const r = await twoTenants(stack);
+      ({ resources, drives } = r);
+      domain = r.env.domain;
+    });
+
+    it("register without a URN collision, each tree under its own component", () => {
+      const urns = resources.map(r => r.urn);
+      assert.deepStrictEqual(urns.filter((u, i) => urns.indexOf(u) !== i), []);
+      for (const tenant of TENANTS) assert.ok(under(resources, tenant).length > 20, `${tenant} registered its children`);
+    });
+
+    it("claim disjoint physical names, every one derived from the instance's own name", () => {
+      const [a, b] = TENANTS.map(t => under(resources, t).flatMap(physicalNames));
+      assert.deepStrictEqual(a.filter(n => b.includes(n)), []);
+      const k8sNames = (list: string[]) => list.filter(n => !n.startsWith("aws:") && !n.startsWith("random:")).map(n => n.split("/")[2]);
+      for (const [tenant, list] of [[TENANTS[0], a], [TENANTS[1], b]] as const) {
+        const stray = k8sNames(list).filter(n => !n.startsWith(`${tenant}-`) && !n.startsWith(tenant.replace("-", "")));
+        assert.deepStrictEqual(stray, [], `${tenant}'s Kubernetes objects are named from ${tenant}`);
+      }
+    });
+
+    it("get their own database, Redis, bucket, Secret and hostname", () => {
+      const [a, b] = drives;
+      assert.deepStrictEqual([a.url, b.url], [`https://drive-a.${domain}`, `https://drive-b.${domain}`]);
+      for (const key of ["secretName", "bucket", "databaseHost", "redisHost"] as const) {
+        assert.notStrictEqual(a[key], b[key], key);
+        assert.match(a[key], /drive-a/, `${key} ${a[key]}`);
+        assert.match(b[key], /drive-b/, `${key} ${b[key]}`);
+      }
+    });
+
+    it("run pods that read only their own Secret and bucket", () => {
+      for (const [i, tenant] of TENANTS.entries()) {
+        const pods = podSpecs(under(resources, tenant)).filter(p => p.kind === "Deployment" || p.kind === "Job");
+        assert.ok(pods.length >= 4, `${tenant} has api, workers and migrate`);
+        for (const p of pods) {
+          const env = envOf(p.spec.containers[0]);
+          const refs = [...new Set(Object.values(env).flatMap((v: any) => (v?.secretKeyRef ? [v.secretKeyRef.name] : [])))];
+          if (env.SCAIDRIVE_DATABASE_URL === undefined) {
+            // The data plane's own pods (the in-cluster object store's setup Job): the instance's Secrets only.
+            assert.deepStrictEqual(refs.filter(r => !r.startsWith(`${tenant}-`)), [], p.owner);
+            continue;
+          }
+          assert.deepStrictEqual(refs, [drives[i].secretName], `${p.owner} reads only ${drives[i].secretName}`);
+          assert.strictEqual(env.SCAIDRIVE_S3_BUCKET, drives[i].bucket, p.owner);
+        }
+      }
+    });
+
+    it("select only their own pods (Services, PodDisruptionBudgets, NetworkPolicies)", () => {
+      const podsOf = (tenant: string) => podSpecs(under(resources, tenant)).map(p => p.labels);
+      for (const [mine, theirs] of [[TENANTS[0], TENANTS[1]], [TENANTS[1], TENANTS[0]]]) {
+        const objects = manifests(under(resources, mine));
+        const selectors = [
+          ...objects.filter(o => o.kind === "Service").map(o => o.spec.selector),
+          ...objects.filter(o => o.kind === "PodDisruptionBudget").map(o => o.spec.selector.matchLabels),
+          ...objects.filter(o => o.kind === "NetworkPolicy").map(o => o.spec.podSelector.matchLabels),
+        ].filter(s => s && Object.keys(s).length > 0);
+        assert.ok(selectors.length > 5, `${mine} has selectors`);
+        for (const s of selectors) {
+          for (const labels of podsOf(theirs)) assert.ok(!selects(s, labels), `${mine}'s selector ${JSON.stringify(s)} reaches ${theirs}'s pod`);
+        }
+      }
+    });
+  });
+}
