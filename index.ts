@@ -1,8 +1,8 @@
 // scai-platform: config -> environment -> systems -> components. See README.md.
 import * as pulumi from "@pulumi/pulumi";
-import { pulumiConfigSource } from "./stacks/config-source";
-import { ConfigError, loadEnvironment } from "./stacks/environment";
-import { deployPlatform } from "./stacks/platform";
+import { pulumiConfigSource } from "@scai/platform-components";
+import { ConfigError, loadEnvironment } from "./platform/environment";
+import { deployPlatform } from "./platform/platform";
 
 function stackEnvironment() {
   try {
@@ -15,7 +15,7 @@ function stackEnvironment() {
 
 const outputs = deployPlatform(stackEnvironment());
 
-// The outputs contract (stacks/outputs.ts, README "Outputs contract"): read with a StackReference.
+// The outputs contract (packages/platform-components/src/systems/outputs.ts, README "Outputs contract"): read with a StackReference.
 export const environment = outputs.environment;
 export const namespace = outputs.namespace;
 export const domain = outputs.domain;

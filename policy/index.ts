@@ -4,12 +4,12 @@
  *
  * The stack: the engine starts the pack with the stack's name and config in its environment, so
  * `pulumi.getStack()` names it and `scai-platform:profile` (when set) overrides it, as in
- * `stacks/environment.ts`. SCAI_POLICY_PROFILE forces a profile by hand (e.g. to try prod rules).
+ * `platform/environment.ts`. SCAI_POLICY_PROFILE forces a profile by hand (e.g. to try prod rules).
  */
 import { PolicyPack } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { policies } from "./pack";
-import { allRules, policyContext } from "./rules";
+import { allRules, policyContext } from "./rules/index";
 
 const stack = pulumi.getStack();
 const profile = process.env.SCAI_POLICY_PROFILE || new pulumi.Config("scai-platform").get("profile");

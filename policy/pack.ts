@@ -4,7 +4,7 @@
  * elsewhere. Kept apart from `index.ts` (which starts the analyzer) so tests can drive it.
  */
 import type { Policies, PolicyResource as EnginePolicyResource, ReportViolation } from "@pulumi/policy";
-import { PolicyContext, PolicyResource, Rule, enforcementLevel } from "./rules";
+import { PolicyContext, PolicyResource, Rule, enforcementLevel } from "./rules/index";
 
 function fromEngine(r: EnginePolicyResource): PolicyResource {
   const propertyDependencies: Record<string, string[]> = {};

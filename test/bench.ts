@@ -5,8 +5,8 @@
  */
 import { execFileSync } from "child_process";
 import * as k8s from "@pulumi/kubernetes";
-import { loadEnvironment } from "../stacks/environment";
-import { deployPlatform } from "../stacks/platform";
+import { loadEnvironment } from "../platform/environment";
+import { deployPlatform } from "../platform/platform";
 import { ROOT, evaluate, stackSource } from "./harness";
 
 const RUNS = 5;

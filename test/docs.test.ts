@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { EXIT } from "../stacks/driver";
+import { EXIT } from "../tools/driver";
 import { ROOT } from "./harness";
 
 const README = path.join(ROOT, "README.md");

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { ConfigSource, mapConfigSource } from "../stacks/config-source";
-import { Environment, loadEnvironment } from "../stacks/environment";
-import { PlatformOutputs, deployPlatform } from "../stacks/platform";
+import { ConfigSource, mapConfigSource } from "@scai/platform-components";
+import { Environment, loadEnvironment } from "../platform/environment";
+import { PlatformOutputs, deployPlatform } from "../platform/platform";
 
 // Not in the typings: resolves once every outstanding resource registration has finished.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -29,10 +29,10 @@ step() {
 }
 
 # why_no_download: one line saying why the official installer cannot be fetched (the driver's own
-# check, stacks/driver.ts unreachableReason), or that it can.
+# check, tools/driver.ts unreachableReason), or that it can.
 why_no_download() {
   node -r ts-node/register/transpile-only -e '
-    const d = require("./stacks/driver");
+    const d = require("./tools/driver");
     d.unreachableReason(d.INSTALL_SCRIPT_URL).then(r => console.log(r
       ? `the official download is not possible${r}`
       : `${d.INSTALL_SCRIPT_URL} is reachable: the official installer (curl -fsSL https://get.pulumi.com | sh) is the faster path`));

@@ -1,6 +1,6 @@
 /**
  * A separate Pulumi project that builds on a scai-platform environment: it reads the platform's
- * outputs contract (stacks/outputs.ts, README "Outputs contract") through a StackReference.
+ * outputs contract (packages/platform-components/src/systems/outputs.ts, README "Outputs contract") through a StackReference.
  *
  *   pulumi config set platformStack organization/scai-platform/local   # the default
  *   pulumi up
@@ -8,7 +8,7 @@
  * Both projects must use the same backend (PULUMI_BACKEND_URL) to see each other.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { platformOutput } from "../../stacks/outputs";
+import { platformOutput } from "@scai/platform-components/outputs";
 
 const config = new pulumi.Config();
 const platform = new pulumi.StackReference("platform", {

@@ -105,7 +105,7 @@ export function bucketPrefixes(b: PolicyResource): { transient: Array<{ prefix: 
   const words = (v: unknown) => (typeof v === "string" ? v.split(/\s+/).filter(Boolean) : []);
   const transient: Array<{ prefix: string; maxDays?: number }> = words(tags[TRANSIENT_PREFIXES_TAG]).map(prefix => ({ prefix }));
   const retained = words(tags[RETAINED_PREFIXES_TAG]);
-  // Physical bucket names are scai-<environment>-<system>-<purpose> (components/naming.ts).
+  // Physical bucket names are scai-<environment>-<system>-<purpose> (packages/platform-components/src/components/naming.ts).
   const name = physicalName(b) ?? "";
   for (const [system, seed] of Object.entries(SEED_PREFIXES)) {
     if (!name.split("-").includes(system)) continue;

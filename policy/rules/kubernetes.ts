@@ -4,13 +4,13 @@
  * images on prod, secrets only through `secretKeyRef`, a default-deny namespace, and host
  * networking for nothing but ScaiSend's SMTP listener.
  */
-import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "../../components/image-ref";
+import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "@scai/platform-components";
 import { PolicyResource, ResourceRule, StackRule, Violation } from "./rule";
 
 // The one pinned-image rule (also config validation's and the ECR build's); re-exported for the rule's tests.
 export { imageTag };
 
-/** Pod annotation saying why a container has no probes (`components/k8s/pod-spec.ts`). */
+/** Pod annotation saying why a container has no probes (`packages/platform-components/src/components/k8s/pod-spec.ts`). */
 export const NO_PROBES_ANNOTATION = "scai.dev/no-probes-reason";
 /** The only role allowed `hostNetwork` (ScaiSend: recipient MXs must see the node's public IP). */
 export const SMTP_COMPONENT = "smtp";

@@ -63,7 +63,7 @@ export function enforcementLevel(ctx: PolicyContext): Level {
   return ctx.prod ? "mandatory" : "advisory";
 }
 
-/** The profile rule of `stacks/environment.ts`: an explicit profile wins, else the stack name. */
+/** The profile rule of `platform/environment.ts`: an explicit profile wins, else the stack name. */
 export function policyContext(stack: string, profile?: string): PolicyContext {
   return { stack, prod: (profile || stack) === "prod" };
 }

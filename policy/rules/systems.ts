@@ -92,7 +92,7 @@ export const hridaAiSingleMigrator: StackRule = {
 
 /**
  * Generated keys and the lengths their systems require. Keys come from `random.RandomPassword`
- * resources named `<secret>-<key in kebab case>` by AppSecret (`components/k8s/app-secret.ts`).
+ * resources named `<secret>-<key in kebab case>` by AppSecret (`packages/platform-components/src/components/k8s/app-secret.ts`).
  */
 export const KEY_LENGTHS: Array<{ key: string; pattern: RegExp; min: number; max?: number; requirement: string }> = [
   { key: "SCAIDRIVE_SECRET_KEY", pattern: /(^|-)scaidrive-secret-key$/, min: 32, requirement: "ScaiDrive requires 32+ bytes" },

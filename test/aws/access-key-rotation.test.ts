@@ -1,7 +1,7 @@
 /** ScaiDrive's static S3 keys rotate with `secrets.rotation`, like every other generated credential. */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketAccessKey } from "../../components/aws/bucket-access-key";
+import { BucketAccessKey } from "@scai/platform-components";
 import { evaluate } from "../harness";
 
 /** Registers a BucketAccessKey under mocks and returns the replacement trigger its AccessKey was registered with. */

@@ -1,6 +1,6 @@
 /** No RDS reader that no pod is told about: ScaiDrive documents no reader URL, so the option is gone. */
 import * as assert from "assert";
-import { loadEnvironment } from "../../stacks/environment";
+import { loadEnvironment } from "../../platform/environment";
 import { evaluateStack, stackSource } from "../harness";
 
 describe("AWS: no read replica nobody reads", () => {

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { MailDomainRecords, MailDomainRecordsArgs } from "../../components/dns/mail-domain-records";
+import { MailDomainRecords, MailDomainRecordsArgs } from "@scai/platform-components";
 import { evaluate, evaluateStack } from "../harness";
 
 const dkimKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } })

@@ -1,6 +1,6 @@
 /** AppSecret: a reference to a key it does not hold fails with a readable message. */
 import * as assert from "assert";
-import { AppSecret } from "../../components/k8s/app-secret";
+import { AppSecret } from "@scai/platform-components";
 import { evaluate } from "../harness";
 
 describe("AppSecret", () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { BucketAccessRole, IRSA_ANNOTATION } from "../../components/aws/bucket-access-role";
-import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { BucketAccessRole, IRSA_ANNOTATION } from "@scai/platform-components";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { MOCK_ACCOUNT, evaluate, output } from "../harness";
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ContainerImage, ContainerImageArgs, MOVING_TAGS, contextDigest } from "../../components/aws/container-image";
+import { ContainerImage, ContainerImageArgs, MOVING_TAGS, contextDigest } from "@scai/platform-components";
 import { AWS_CALL_MOCKS, Captured, evaluate, isSecretValue, output } from "../harness";
 
 const REPOSITORY = "aws:ecr/repository:Repository";

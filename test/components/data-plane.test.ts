@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
   BucketRequest, DatabaseConnection, assertRetainedNeverExpire, databaseUrl, redisUrl,
-} from "../../components/data/data-plane";
-import { Naming } from "../../components/naming";
+} from "@scai/platform-components";
+import { Naming } from "@scai/platform-components";
 import { evaluate, output } from "../harness";
 
 const access = { clientLabels: {}, egress: {} };

@@ -4,7 +4,7 @@ import * as crypto from "crypto";
 import {
   RecordValueError, TXT_STRING_MAX, checkDkimPublicKey, checkDmarc, checkHostname, dkimRecord, dmarcRecord, isRecordName,
   route53Txt, spfRecord, splitTxt,
-} from "../../components/dns/record-values";
+} from "@scai/platform-components";
 
 const rsaPublicKey = (bits: number) =>
   crypto.generateKeyPairSync("rsa", { modulusLength: bits, publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } })

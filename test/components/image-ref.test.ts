@@ -1,13 +1,13 @@
 /**
- * One rule for mutable image tags (components/image-ref.ts), and the three places that apply it
+ * One rule for mutable image tags (packages/platform-components/src/config/image-ref.ts), and the three places that apply it
  * agree: config validation on prod, the policy pack's k8s-pinned-images-on-prod and the ECR build.
  */
 import * as assert from "assert";
-import { assertDeployableTag } from "../../components/aws/container-image";
-import { MOVING_TAGS, imageTag, mutableImageReason } from "../../components/image-ref";
+import { assertDeployableTag } from "@scai/platform-components";
+import { MOVING_TAGS, imageTag, mutableImageReason } from "@scai/platform-components";
 import { pinnedImagesOnProd } from "../../policy/rules/kubernetes";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
-import { isImmutableImageRef } from "../../stacks/schema";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
+import { isImmutableImageRef } from "@scai/platform-components";
 import { stackSource } from "../harness";
 import { PROD, deployment, pod, violations } from "../policy/fixtures";
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { InClusterDatabase } from "../../components/data/in-cluster-database";
-import { InClusterRedis } from "../../components/data/in-cluster-redis";
+import { InClusterDatabase } from "@scai/platform-components";
+import { InClusterRedis } from "@scai/platform-components";
 import { envOf, evaluate, named, ofKind } from "../harness";
 
 const selector = (role: string) => ({ "app.kubernetes.io/name": "demo", "app.kubernetes.io/component": role });

@@ -1,12 +1,12 @@
 /**
- * One lifecycle model for S3 and the in-cluster MinIO store (components/data/lifecycle.ts): what a
+ * One lifecycle model for S3 and the in-cluster MinIO store (packages/platform-components/src/components/data/lifecycle.ts): what a
  * system's BucketRequest asks for reaches both, the multipart-upload abort included.
  */
 import * as assert from "assert";
-import { ObjectBucket } from "../../components/aws/object-bucket";
-import { BucketRequest } from "../../components/data/data-plane";
-import { InClusterObjectStore } from "../../components/data/in-cluster-object-store";
-import { bucketLifecycle, minioLifecycle, s3LifecycleRules } from "../../components/data/lifecycle";
+import { ObjectBucket } from "@scai/platform-components";
+import { BucketRequest } from "@scai/platform-components";
+import { InClusterObjectStore } from "@scai/platform-components";
+import { bucketLifecycle, minioLifecycle, s3LifecycleRules } from "@scai/platform-components";
 import { envOf, evaluate, named } from "../harness";
 
 const request: BucketRequest = {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ENHANCED_MONITORING_POLICY, ManagedDatabase, ManagedDatabaseArgs, RDS_ENGINES } from "../../components/aws/managed-database";
-import { databaseUrl } from "../../components/data/data-plane";
-import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { ENHANCED_MONITORING_POLICY, ManagedDatabase, ManagedDatabaseArgs, RDS_ENGINES } from "@scai/platform-components";
+import { databaseUrl } from "@scai/platform-components";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate, generatedSecrets, output } from "../harness";
 

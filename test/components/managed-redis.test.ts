@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ManagedRedis, ManagedRedisArgs } from "../../components/aws/managed-redis";
-import { redisUrl } from "../../components/data/data-plane";
-import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { ManagedRedis, ManagedRedisArgs } from "@scai/platform-components";
+import { redisUrl } from "@scai/platform-components";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate, generatedSecrets, output } from "../harness";
 

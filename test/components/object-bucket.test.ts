@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { ObjectBucket, ObjectBucketArgs } from "../../components/aws/object-bucket";
-import { SCAIDRIVE_SEED } from "../../systems/scaidrive";
-import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { ObjectBucket, ObjectBucketArgs } from "@scai/platform-components";
+import { SCAIDRIVE_SEED } from "@scai/platform-components";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate } from "../harness";
 
-/** ScaiDrive's bucket request, as systems/scaidrive.ts makes it. */
+/** ScaiDrive's bucket request, as packages/platform-components/src/systems/scaidrive.ts makes it. */
 const scaidrive: ObjectBucketArgs = {
   bucketName: "scai-prod-scaidrive-files",
   request: {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { OneShotJob, OneShotJobArgs, revisionHash } from "../../components/k8s/one-shot-job";
+import { OneShotJob, OneShotJobArgs, revisionHash } from "@scai/platform-components";
 import { evaluate, ofKind } from "../harness";
 
 const args: OneShotJobArgs = {

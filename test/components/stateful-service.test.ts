@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { StatefulService } from "../../components/k8s/stateful-service";
+import { StatefulService } from "@scai/platform-components";
 import { evaluate, named } from "../harness";
 
 describe("StatefulService component", () => {

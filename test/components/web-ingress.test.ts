@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { WebIngress } from "../../components/k8s/web-ingress";
+import { WebIngress } from "@scai/platform-components";
 import { evaluate, ofKind } from "../harness";
 
 describe("WebIngress component", () => {

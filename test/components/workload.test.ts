@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { Workload, WorkloadArgs } from "../../components/k8s/workload";
+import { Workload, WorkloadArgs } from "@scai/platform-components";
 import { captured, dependsOn, evaluate, named, ofKind } from "../harness";
 
 const base: WorkloadArgs = {

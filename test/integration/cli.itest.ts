@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PLAINTEXT_WARNING } from "../../stacks/quiet-output";
+import { PLAINTEXT_WARNING } from "../../tools/quiet-output";
 import { ROOT } from "../harness";
 
 /** Top-level entries a copy of the project needs (node_modules is linked, not copied). */

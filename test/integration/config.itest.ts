@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
+import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
 
 const LEAVE_OUT = new Set([".git", "node_modules", "rendered", ".pulumi-state", "bin", "test", ".ci", ".github", ".scan", "policy"]);
@@ -39,7 +39,7 @@ function driver(...args: string[]): Promise<Run> {
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "stacks", "driver.ts"), ...args, "--json", json],
+    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
       { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;

@@ -1,5 +1,5 @@
 /**
- * Engine-backed: the driver's destructive-change guard (stacks/plan-guard.ts) on the real engine.
+ * Engine-backed: the driver's destructive-change guard (tools/plan-guard.ts) on the real engine.
  * A config change that replaces the in-cluster database StatefulSets (a new storage class changes
  * their volumeClaimTemplates, which Kubernetes cannot update in place) must be refused by `preview`
  * and by `up` with exit 8, naming each StatefulSet, and `up` must change nothing; the same change
@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
+import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
 
 const LEAVE_OUT = new Set([".git", "node_modules", "rendered", ".pulumi-state", "bin", "test", ".ci", ".github", ".scan", "policy"]);
@@ -33,7 +33,7 @@ function driver(...args: string[]): Promise<Run> {
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "stacks", "driver.ts"), ...args, "--json", json],
+    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
       { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
+import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { validateManifest } from "../k8s-schema";
 import { ROOT } from "../harness";
 
@@ -45,7 +45,7 @@ function driverIn(cwd: string, extra: Record<string, string>, ...args: string[])
   Object.assign(env, extra);
   const started = Date.now();
   return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "stacks", "driver.ts"), ...args, "--json", json],
+    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
       { cwd, env, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../stacks/driver";
+import { engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
 import { readSnapshot } from "../urns";
 

@@ -4,7 +4,7 @@ import {
   rdsEncryptedPrivate, rdsProdResilience, rdsReplaceableSafely, s3Encryption, s3NoForceDestroy, s3PublicAccessBlock, s3TlsOnly,
   s3TransientPrefixLifecycle, s3VersioningOnProd,
 } from "../../policy/rules/aws";
-import { PolicyResource } from "../../policy/rules";
+import { PolicyResource } from "../../policy/rules/index";
 import { PROD, resource, violations } from "./fixtures";
 
 const NAME = "scai-prod-scaidrive-files";

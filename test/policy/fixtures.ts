@@ -2,8 +2,8 @@
  * Hand-built resources for the policy rules' tests, and the bridge from resources captured under
  * mocks (`test/harness.ts`) to the rules' `PolicyResource`.
  */
-import { hardenedPodSpec } from "../../components/k8s/pod-spec";
-import { PolicyContext, PolicyResource, Rule, evaluateRules, policyContext } from "../../policy/rules";
+import { hardenedPodSpec } from "@scai/platform-components";
+import { PolicyContext, PolicyResource, Rule, evaluateRules, policyContext } from "../../policy/rules/index";
 import { Captured } from "../harness";
 
 export const DEV: PolicyContext = policyContext("dev");

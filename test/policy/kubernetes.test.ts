@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { NO_PROBES_ANNOTATION as COMPONENT_ANNOTATION } from "../../components/k8s/pod-spec";
+import { NO_PROBES_ANNOTATION as COMPONENT_ANNOTATION } from "@scai/platform-components";
 import {
   NO_PROBES_ANNOTATION, hostNetworkSmtpOnly, imageTag, longLivedProbes, longLivedResources, namespaceDefaultDeny,
   noNodePortOnProd, noPlaintextSecretEnv, pdbForReplicatedDeployments, pinnedImagesOnProd, podSecurityRestricted,

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { policies } from "../../policy/pack";
-import { allRules, policyContext } from "../../policy/rules";
+import { allRules, policyContext } from "../../policy/rules/index";
 import { DEV, PROD, deployment, pod, resource } from "./fixtures";
 
 /** Calls a CrossGuard policy the way the analyzer does and collects what it reports. */

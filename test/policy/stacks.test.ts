@@ -3,7 +3,7 @@
  * (test/harness.ts), and every rule judges the captured resources as the analyzer would.
  */
 import * as assert from "assert";
-import { allRules, evaluateRules, policyContext } from "../../policy/rules";
+import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { evaluateStack } from "../harness";
 import { fromCaptured } from "./fixtures";
 

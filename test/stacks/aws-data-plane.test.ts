@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { contextDigest } from "../../components/aws/container-image";
-import { loadEnvironment } from "../../stacks/environment";
+import { contextDigest } from "@scai/platform-components";
+import { loadEnvironment } from "../../platform/environment";
 import {
   Captured, MOCK_ACCOUNT, StackEvaluation, captured, dependsOn, evaluateStack, generatedSecrets, isSecretValue, mockClusterNetwork,
   named, ofKind, output, stackSource, UNSET,

@@ -4,7 +4,7 @@
  * secret, and applies to that cluster instead of rendering.
  */
 import * as assert from "assert";
-import { ConfigError } from "../../stacks/environment";
+import { ConfigError } from "../../platform/environment";
 import { MOCK_KUBECONFIG_PREFIX, evaluateStack, isSecretValue, mockClusterNetwork } from "../harness";
 
 describe("cluster inputs from a cluster stack", () => {

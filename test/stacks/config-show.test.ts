@@ -1,6 +1,6 @@
 /**
  * `npm run config:show` prints what the program resolves, and the committed effective config of
- * dev and prod (stacks/effective/*.yaml) is what the code resolves today.
+ * dev and prod (platform/effective/*.yaml) is what the code resolves today.
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
@@ -9,10 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { MASKED, mapConfigSource } from "../../stacks/config-source";
-import { EFFECTIVE_DIR, EFFECTIVE_STACKS, effectiveFile } from "../../stacks/config-sync";
-import { showConfig } from "../../stacks/config-show";
-import { loadEnvironment, platformSchema } from "../../stacks/environment";
+import { MASKED, mapConfigSource } from "@scai/platform-components";
+import { EFFECTIVE_DIR, EFFECTIVE_STACKS, effectiveFile } from "../../tools/config-sync";
+import { showConfig } from "../../tools/config-show";
+import { loadEnvironment, platformSchema } from "../../platform/environment";
 import { PROJECT, ROOT, exampleSecrets, stackSource } from "../harness";
 
 const show = (env: unknown) => JSON.stringify(env, (_k, v) => (pulumi.Output.isInstance(v) ? "<output>" : v));
@@ -62,7 +62,7 @@ describe("config:show: every effective value with its source", () => {
   it("the command prints the same, as JSON and as text, and exits 5 when the program would refuse the config", () => {
     const run = (...args: string[]) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "stacks/config-show.ts", ...args], { cwd: ROOT, encoding: "utf8" }) };
+        return { code: 0, out: execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/config-show.ts", ...args], { cwd: ROOT, encoding: "utf8" }) };
       } catch (e) {
         return { code: (e as { status: number }).status, out: (e as { stdout: string }).stdout };
       }
@@ -91,7 +91,7 @@ describe("every committed stack file", () => {
 
 describe("committed effective config of dev and prod", () => {
   for (const stack of EFFECTIVE_STACKS) {
-    it(`stacks/effective/${stack}.yaml is what the code resolves now (run npm run config:sync after changing a default)`, () => {
+    it(`platform/effective/${stack}.yaml is what the code resolves now (run npm run config:sync after changing a default)`, () => {
       const committed = fs.readFileSync(path.join(EFFECTIVE_DIR, `${stack}.yaml`), "utf8");
       assert.strictEqual(committed, effectiveFile(stack));
     });

@@ -5,12 +5,12 @@
  * is registered, in one error.
  */
 import * as assert from "assert";
-import { ConfigSource, mapConfigSource, pulumiConfigSource, stackFileSource } from "../../stacks/config-source";
+import { ConfigSource, mapConfigSource, pulumiConfigSource, stackFileSource } from "@scai/platform-components";
 import * as pulumi from "@pulumi/pulumi";
-import { editDistance, suggest } from "../../stacks/config-reader";
-import { migrateConfig } from "../../stacks/config-migrate";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
-import { deployPlatform } from "../../stacks/platform";
+import { editDistance, suggest } from "@scai/platform-components";
+import { migrateConfig } from "../../tools/config-migrate";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
+import { deployPlatform } from "../../platform/platform";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

@@ -10,9 +10,9 @@ import * as path from "path";
 import {
   CliFetchers, DriverError, EXIT, INSTALL_SCRIPT_URL, LOCAL_PASSPHRASE, MASK, RunSummary, classifyFailure, countChanges, engineEnv, formatSummary, requiredPlugins,
   installedCliRoot, main, maskOutputs, parseArgs, pinnedCliRoot, pinnedPulumiVersion,
-} from "../../stacks/driver";
-import { ConfigError } from "../../stacks/environment";
-import { PLATFORM_OUTPUT_NAMES, platformStackName } from "../../stacks/outputs";
+} from "../../tools/driver";
+import { ConfigError } from "../../platform/environment";
+import { PLATFORM_OUTPUT_NAMES, platformStackName } from "@scai/platform-components";
 import { ROOT, evaluateStack, output } from "../harness";
 
 /** For runs that must stop before looking for a CLI: any download, probe or build fails the test. */

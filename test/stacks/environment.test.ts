@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { mapConfigSource } from "../../stacks/config-source";
-import { ConfigError, allConfigKeys, loadEnvironment, stackSchema } from "../../stacks/environment";
-import { deployPlatform } from "../../stacks/platform";
-import { CONFIG_DOC, PULUMI_YAML, configBlock, sharedDefault, withTable } from "../../stacks/config-sync";
-import { isField } from "../../stacks/schema";
+import { mapConfigSource } from "@scai/platform-components";
+import { ConfigError, allConfigKeys, loadEnvironment, stackSchema } from "../../platform/environment";
+import { deployPlatform } from "../../platform/platform";
+import { CONFIG_DOC, PULUMI_YAML, configBlock, sharedDefault, withTable } from "../../tools/config-sync";
+import { isField } from "@scai/platform-components";
 import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
 
 /** The ConfigError a config produces, or a failure when it loads. */

@@ -1,7 +1,7 @@
 /** The driver's destructive-change guard: which planned steps lose data, and what the operator allowed. */
 import * as assert from "assert";
-import { PlannedStep, STATEFUL_TYPES, destructiveSteps, formatAllowed, formatRefusal, judgePlan, urnName } from "../../stacks/plan-guard";
-import { collectSteps } from "../../stacks/driver";
+import { PlannedStep, STATEFUL_TYPES, destructiveSteps, formatAllowed, formatRefusal, judgePlan, urnName } from "../../tools/plan-guard";
+import { collectSteps } from "../../tools/driver";
 
 const urn = (type: string, name: string, parents = "scai:system:ScaiDrive") => `urn:pulumi:prod::scai-platform::${parents}$${type}::${name}`;
 const DB = urn("aws:rds/instance:Instance", "scai-prod-scaidrive-mariadb");

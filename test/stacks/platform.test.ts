@@ -8,7 +8,7 @@ import {
   Captured, evaluateStack, generatedSecrets, isSecretValue, manifests, ofKind, podSpecs, selects,
 } from "../harness";
 import { NO_PROBES_ANNOTATION as POLICY_NO_PROBES, restrictedViolations } from "../../policy/rules/kubernetes";
-import { NO_PROBES_ANNOTATION } from "../../components/k8s/pod-spec";
+import { NO_PROBES_ANNOTATION } from "@scai/platform-components";
 
 const STACKS = ["local", "dev", "prod"] as const;
 

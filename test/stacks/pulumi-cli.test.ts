@@ -1,5 +1,5 @@
 /**
- * `npm run pulumi -- …` (stacks/pulumi-cli.ts) runs the CLI with the driver's backend and, for
+ * `npm run pulumi -- …` (tools/pulumi-cli.ts) runs the CLI with the driver's backend and, for
  * `local` only, its passphrase; the driver's engine messages say why a download was not possible.
  * The commands themselves on the real engine: test/integration/cli.itest.ts.
  */
@@ -7,14 +7,14 @@ import * as assert from "assert";
 import * as http from "http";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_STATE_DIR, DriverError, EXIT, LOCAL_PASSPHRASE, explainFetchError, unreachableReason } from "../../stacks/driver";
-import { cliEnv, cwdArgs, needsStack, stackOf } from "../../stacks/pulumi-cli";
+import { DEFAULT_STATE_DIR, DriverError, EXIT, LOCAL_PASSPHRASE, explainFetchError, unreachableReason } from "../../tools/driver";
+import { cliEnv, cwdArgs, needsStack, stackOf } from "../../tools/pulumi-cli";
 import { ROOT } from "../harness";
 
 describe("npm run pulumi: the CLI pass-through", () => {
   it("is the package.json script `pulumi`", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-    assert.match(pkg.scripts.pulumi, /stacks\/pulumi-cli\.ts$/);
+    assert.match(pkg.scripts.pulumi, /tools\/pulumi-cli\.ts$/);
   });
 
   it("reads the stack from --stack X, --stack=X, -s X, -s=X and stack init/rm/select X", () => {

@@ -7,8 +7,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EXIT, formatSummary, removeEmptyDirs } from "../../stacks/driver";
-import { PLAINTEXT_WARNING, QuietOutput, plaintextNote } from "../../stacks/quiet-output";
+import { EXIT, formatSummary, removeEmptyDirs } from "../../tools/driver";
+import { PLAINTEXT_WARNING, QuietOutput, plaintextNote } from "../../tools/quiet-output";
 
 /** What the CLI prints for two Secrets in render mode: inline with progress, then under Diagnostics. */
 const ENGINE_OUTPUT = [

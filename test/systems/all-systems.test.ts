@@ -1,6 +1,6 @@
 /** Each committed stack deploys all five systems, and the whole program evaluates cleanly on each. */
 import * as assert from "assert";
-import { SYSTEM_NAMES } from "../../systems/registry";
+import { SYSTEM_NAMES } from "@scai/platform-components";
 import { evaluateStack, ofKind } from "../harness";
 
 const DEPLOYMENTS = ["scaidrive-api", "scaisend-api", "scaisend-worker", "scaisend-smtp", "hridaai-web", "hridaai-tika", "rahcp-backend", "rahcp-frontend", "novitai-api"];

@@ -1,6 +1,6 @@
 /** HridaAI in its scaled configuration, on dev. */
 import * as assert from "assert";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
 import { Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, named, ofKind, stackSource } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];

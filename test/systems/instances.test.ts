@@ -5,9 +5,9 @@
  * reaches the other's pods.
  */
 import * as assert from "assert";
-import { loadEnvironment } from "../../stacks/environment";
-import { environmentBase } from "../../stacks/platform";
-import { ScaiDrive } from "../../systems/scaidrive";
+import { loadEnvironment } from "../../platform/environment";
+import { environmentBase } from "../../platform/platform";
+import { ScaiDrive } from "@scai/platform-components";
 import { Captured, envOf, evaluate, manifests, output, podSpecs, selects, stackSource } from "../harness";
 
 const TENANTS = ["drive-a", "drive-b"] as const;

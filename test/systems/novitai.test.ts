@@ -1,7 +1,7 @@
 /** Novitai as its operators describe it: one hardened container, /health, /metrics, a required API key. */
 import * as assert from "assert";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
-import { deployPlatform } from "../../stacks/platform";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
+import { deployPlatform } from "../../platform/platform";
 import { Captured, envOf, evaluate, evaluateStack, named, ofKind, stackSource } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];

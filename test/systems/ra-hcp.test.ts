@@ -1,6 +1,6 @@
 /** RA-HCP as its operators describe it: replicas per environment, probes, routing, Redis only for the backend. */
 import * as assert from "assert";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
 import { Captured, envOf, evaluateStack, named, ofKind, stackSource } from "../harness";
 
 const container = (d: any) => d.spec.template.spec.containers[0];

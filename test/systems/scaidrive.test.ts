@@ -1,8 +1,8 @@
 /** ScaiDrive as its operators describe it, on the dev stack (its production numbers). */
 import * as assert from "assert";
-import { mapConfigSource } from "../../stacks/config-source";
-import { loadEnvironment } from "../../stacks/environment";
-import { deployPlatform } from "../../stacks/platform";
+import { mapConfigSource } from "@scai/platform-components";
+import { loadEnvironment } from "../../platform/environment";
+import { deployPlatform } from "../../platform/platform";
 import {
   Captured, PROJECT, captured, dependsOn, envOf, evaluate, evaluateStack, evaluateStackFresh, exampleSecrets, isSecretValue, named, ofKind, selects, stackConfig,
 } from "../harness";

@@ -1,7 +1,7 @@
 /** ScaiSend as its operators describe it: three services, one env, MySQL 8, Redis, attachments, mail DNS. */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { ConfigError, loadEnvironment } from "../../stacks/environment";
+import { ConfigError, loadEnvironment } from "../../platform/environment";
 import {
   Captured, captured, dependsOn, envOf, evaluateStack, exampleSecrets, named, ofKind, stackSource,
 } from "../harness";

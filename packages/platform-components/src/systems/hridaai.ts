@@ -14,7 +14,7 @@ import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, cpu, hostname, httpUrl, image, integer, isImmutableImageRef, list, memory, oneOf, secret, text,
-} from "../stacks/schema";
+} from "../config/schema";
 import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 
 export const HRIDAAI = "hridaai";

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MOVING_TAGS, isMovingTag } from "../image-ref";
+import { MOVING_TAGS, isMovingTag } from "../../config/image-ref";
 import { childOptions } from "../options";
 
 type Input<T> = pulumi.Input<T>;
@@ -43,8 +43,8 @@ export interface ContainerImageArgs {
   tags?: Record<string, string>;
 }
 
-// The moving tags are the one pinned-image rule's (components/image-ref.ts), shared with config and policy.
-export { MOVING_TAGS } from "../image-ref";
+// The moving tags are the one pinned-image rule's (config/image-ref.ts), shared with config and policy.
+export { MOVING_TAGS } from "../../config/image-ref";
 
 /** Docker's tag grammar (distribution/reference). */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

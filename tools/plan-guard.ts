@@ -6,7 +6,7 @@
  * Pure: it reads the steps the engine reports (`resourcePreEvent`s of the Automation API, the
  * same records `pulumi preview --json` lists) and is unit-tested without an engine
  * (test/stacks/plan-guard.test.ts). The driver refuses a run with EXIT.destructive when
- * anything is left unallowed (stacks/driver.ts).
+ * anything is left unallowed (tools/driver.ts).
  */
 
 /** A step as the engine reports it: the operation, the resource's URN and type. */

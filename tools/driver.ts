@@ -39,7 +39,7 @@ export const EXIT = {
   /** dev/prod without a secrets provider of their own, or a wrong passphrase. */
   secrets: 7,
   /**
-   * The plan replaces or deletes a resource that holds data (stacks/plan-guard.ts) and no
+   * The plan replaces or deletes a resource that holds data (tools/plan-guard.ts) and no
    * `--allow-replace` / `--allow-data-loss` allows it; `up` changed nothing.
    */
   destructive: 8,
@@ -178,7 +178,7 @@ export interface RunSummary {
   outputs?: Record<string, unknown>;
   /** Absolute folder of the rendered manifests, on stacks that render instead of applying. */
   renderedManifests?: string;
-  /** One-line notes said once instead of repeated engine warnings (see stacks/quiet-output.ts). */
+  /** One-line notes said once instead of repeated engine warnings (see tools/quiet-output.ts). */
   notes?: string[];
   backend: string;
 }

@@ -24,7 +24,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, boolean, cpu, hostname, httpsUrl, image, integer, isHostname, isImmutableImageRef, list, memory, oneOf,
   secret, text,
-} from "../stacks/schema";
+} from "../config/schema";
 import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
 
 export const SCAISEND = "scaisend";

@@ -7,7 +7,7 @@
  * expected here (a rendered Secret is what `kubectl apply` takes), so the driver says it once,
  * naming the Secrets and the folder they are in (`plaintextNote`).
  *
- * Pure: text in, text out. The driver (stacks/driver.ts) feeds the engine's output through it.
+ * Pure: text in, text out. The driver (tools/driver.ts) feeds the engine's output through it.
  */
 
 /** The provider's warning text (pulumi-kubernetes, provider Check in YAML render mode). */

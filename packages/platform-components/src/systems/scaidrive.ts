@@ -16,7 +16,7 @@ import type { CheckContext } from "./contract";
 import {
   Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
-} from "../stacks/schema";
+} from "../config/schema";
 import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 import { ResolvedLink, linksOf } from "./links";
 

@@ -7,7 +7,7 @@
  * through these declarations; Pulumi.yaml and docs/configuration.md are generated from them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { mutableImageReason } from "../components/image-ref";
+import { mutableImageReason } from "./image-ref";
 
 export const PROFILES = ["local", "dev", "prod"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -162,7 +162,7 @@ export const isMemory = (v: string): boolean => /^\d+(Ki|Mi|Gi|Ti)$/.test(v);
 /** registry/repo:tag or registry/repo@sha256:digest. */
 export const isImageRef = (v: string): boolean =>
   /^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(v) && !/\s/.test(v);
-/** An image reference that always names the same image: a digest, or a tag that is not a moving one (components/image-ref.ts). */
+/** An image reference that always names the same image: a digest, or a tag that is not a moving one (config/image-ref.ts). */
 export const isImmutableImageRef = (v: string): boolean => isImageRef(v) && mutableImageReason(v) === undefined;
 
 export const hostname = (c: Common<string>) => text({ ...c, expectation: "a DNS hostname such as drive.example.com", check: isHostname });

@@ -1,6 +1,6 @@
 /**
  * The one rule for what a pinned container image is, shared by config validation
- * (stacks/schema.ts `isImmutableImageRef`), the policy pack (`k8s-pinned-images-on-prod`) and
+ * (config/schema.ts `isImmutableImageRef`), the policy pack (`k8s-pinned-images-on-prod`) and
  * the ECR build (components/aws/container-image.ts). A pinned image is a digest, or a tag that is
  * not one of the moving tags below; production runs only pinned images, so a restart or a
  * re-pull cannot change the code that runs. Pure (no imports): the policy pack loads it too.

@@ -9,7 +9,7 @@ import { DataPlane } from "../components/data/data-plane";
 import { SecretStore } from "../components/k8s/app-secret";
 import { EgressRule, internetEgress, namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
-import type { Schema, Values } from "../stacks/schema";
+import type { Schema, Values } from "../config/schema";
 import type { CheckContext, SystemOutputs } from "./contract";
 
 /** What pods run for a system's configured image, and what names its release (for one-shot Jobs). */

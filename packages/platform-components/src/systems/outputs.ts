@@ -1,7 +1,7 @@
 /**
  * The outputs contract: what another Pulumi project may read from a platform stack through a
  * `StackReference`, with the types it reads them as. `index.ts` exports exactly `PlatformOutputs`
- * (below; `deployPlatform` in stacks/platform.ts returns it); `PlatformContract` is the same shape with every Output resolved, which is
+ * (below; `deployPlatform` in platform/platform.ts returns it); `PlatformContract` is the same shape with every Output resolved, which is
  * what `requireOutput` yields. docs/architecture.md's "Outputs contract" table documents each
  * field; `systems.<name>.links` lists the systems it was wired to (systems/links.ts).
  *
@@ -12,7 +12,7 @@
  * the consumer's state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { SystemName, SystemOutputs } from "../systems/contract";
+import type { SystemName, SystemOutputs } from "./contract";
 
 /** One system's entry under the `systems` output. */
 export interface SystemContractOutputs extends SystemOutputs {
@@ -22,7 +22,7 @@ export interface SystemContractOutputs extends SystemOutputs {
 
 /**
  * The stack outputs other projects read through a StackReference: what `deployPlatform`
- * (stacks/platform.ts) returns and `index.ts` exports. Defined here, with the rest of the contract,
+ * (platform/platform.ts) returns and `index.ts` exports. Defined here, with the rest of the contract,
  * so that reading the contract loads no system and no platform code.
  */
 export interface PlatformOutputs {

@@ -1,19 +1,19 @@
 /**
  * The documents derived from the config schema in code: Pulumi.yaml's `config:` block, the
  * configuration reference in docs/configuration.md, and the effective config of the committed
- * dev and prod stacks (stacks/effective/<stack>.yaml). `npm run config:sync` rewrites all of
+ * dev and prod stacks (platform/effective/<stack>.yaml). `npm run config:sync` rewrites all of
  * them; test/stacks/config-*.test.ts fail when one drifts from the code.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { showConfig, effectiveYaml } from "./config-show";
-import { allConfigKeys, stackSchema } from "./environment";
-import { Field, PROFILES, Schema, forProfile, isField } from "./schema";
+import { allConfigKeys, stackSchema } from "../platform/environment";
+import { Field, PROFILES, Schema, forProfile, isField } from "@scai/platform-components";
 
 const ROOT = path.resolve(__dirname, "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");
 export const CONFIG_DOC = path.join(ROOT, "docs", "configuration.md");
-export const EFFECTIVE_DIR = path.join(ROOT, "stacks", "effective");
+export const EFFECTIVE_DIR = path.join(ROOT, "platform", "effective");
 /** The stacks whose effective config is committed: what a review of a defaults change must show. */
 export const EFFECTIVE_STACKS = ["dev", "prod"] as const;
 const CONFIG_MARKER = "config:\n";
@@ -121,5 +121,5 @@ if (require.main === module) {
   fs.writeFileSync(CONFIG_DOC, withTable(fs.readFileSync(CONFIG_DOC, "utf8")));
   fs.mkdirSync(EFFECTIVE_DIR, { recursive: true });
   for (const stack of EFFECTIVE_STACKS) fs.writeFileSync(path.join(EFFECTIVE_DIR, `${stack}.yaml`), effectiveFile(stack));
-  console.log(`rewrote Pulumi.yaml's config block, docs/configuration.md's reference (${allConfigKeys().length} keys) and stacks/effective/{${EFFECTIVE_STACKS.join(",")}}.yaml`);
+  console.log(`rewrote Pulumi.yaml's config block, docs/configuration.md's reference (${allConfigKeys().length} keys) and platform/effective/{${EFFECTIVE_STACKS.join(",")}}.yaml`);
 }

@@ -15,7 +15,7 @@ import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, list, memory, text,
-} from "../stacks/schema";
+} from "../config/schema";
 import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer } from "./context";
 
 export const RAHCP = "rahcp";

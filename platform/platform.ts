@@ -5,20 +5,20 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataPlane } from "../components/data/data-plane";
-import { InClusterDataPlane } from "../components/data/in-cluster-data-plane";
-import { PublicHostRecords } from "../components/dns/public-host-records";
-import { SecretStore } from "../components/k8s/app-secret";
-import { EnvironmentNamespace } from "../components/k8s/environment-namespace";
-import { namespacePeer } from "../components/k8s/network";
-import { Naming } from "../components/naming";
-import { SystemName, SystemOutputs, systemDefinition } from "../systems/registry";
-import { CONFIGURED_IMAGES, ImageSource, SystemContext } from "../systems/context";
+import { DataPlane } from "@scai/platform-components";
+import { InClusterDataPlane } from "@scai/platform-components";
+import { PublicHostRecords } from "@scai/platform-components";
+import { SecretStore } from "@scai/platform-components";
+import { EnvironmentNamespace } from "@scai/platform-components";
+import { namespacePeer } from "@scai/platform-components";
+import { Naming } from "@scai/platform-components";
+import { SystemName, SystemOutputs, systemDefinition } from "@scai/platform-components";
+import { CONFIGURED_IMAGES, ImageSource, SystemContext } from "@scai/platform-components";
 import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
-import { PlatformOutputs, SystemContractOutputs, systemContract } from "./outputs";
+import { PlatformOutputs, SystemContractOutputs, systemContract } from "@scai/platform-components";
 
-/** The stack outputs other projects read (the contract's type lives in stacks/outputs.ts, which imports nothing from here). */
+/** The stack outputs other projects read (the contract's type lives in packages/platform-components/src/systems/outputs.ts, which imports nothing from here). */
 export type { PlatformOutputs };
 
 /**

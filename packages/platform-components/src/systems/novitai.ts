@@ -12,7 +12,7 @@ import { WebIngress } from "../components/k8s/web-ingress";
 import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, hostname, image, integer, isDnsLabel, isImmutableImageRef, oneOf, secret, text,
-} from "../stacks/schema";
+} from "../config/schema";
 import { SystemArgs, defineSystem, ingressControllerPeer } from "./context";
 
 export const NOVITAI = "novitai";

@@ -9,9 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { MASKED, stackFileSource } from "./config-source";
-import { Resolved, showValue } from "./config-reader";
-import { ConfigError, loadEnvironment } from "./environment";
+import { MASKED, stackFileSource } from "@scai/platform-components";
+import { Resolved, showValue } from "@scai/platform-components";
+import { ConfigError, loadEnvironment } from "../platform/environment";
 
 const ROOT = path.resolve(__dirname, "..");
 

@@ -7,12 +7,12 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ContainerImage } from "../components/aws/container-image";
-import { EncryptionKey } from "../components/aws/encryption-key";
-import { BUCKET_SUFFIX_LENGTH } from "../components/aws/object-bucket";
-import { AwsDataPlane, ClusterNetwork, SYSTEM_TAG } from "../components/data/aws-data-plane";
-import { Naming } from "../components/naming";
-import { CONFIGURED_IMAGES, ImageSource } from "../systems/context";
+import { ContainerImage } from "@scai/platform-components";
+import { EncryptionKey } from "@scai/platform-components";
+import { BUCKET_SUFFIX_LENGTH } from "@scai/platform-components";
+import { AwsDataPlane, ClusterNetwork, SYSTEM_TAG } from "@scai/platform-components";
+import { Naming } from "@scai/platform-components";
+import { CONFIGURED_IMAGES, ImageSource } from "@scai/platform-components";
 import { AwsSettings, CLUSTER_NETWORK_KEYS, Environment } from "./environment";
 
 /** Tag keys every AWS resource of the environment carries (provider default tags). */

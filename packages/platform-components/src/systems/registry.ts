@@ -4,7 +4,7 @@
  * entry here; the compiler refuses a name without a definition or a definition under another name.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Schema } from "../stacks/schema";
+import type { Schema } from "../config/schema";
 import type { SettingsOf, SystemArgs, SystemDefinition } from "./context";
 import { CheckContext, SYSTEM_NAMES, SystemName, SystemOutputs } from "./contract";
 import { hridaaiSystem } from "./hridaai";

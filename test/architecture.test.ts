@@ -1,0 +1,114 @@
+/**
+ * The import graph, as the compiler reads it: layers import only downwards, the program reaches
+ * the components package only by its name, and nothing imports in a circle (type-only imports
+ * included, since they tie modules as tightly for a reader).
+ *
+ *   package config  <  package components  <  package systems  <  package entry points
+ *   <  platform/ (stack config and wiring)  <  tools/ and index.ts (CLI tools, the program)
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { ROOT } from "./harness";
+
+const PKG = "packages/platform-components";
+const PKG_NAME = "@scai/platform-components";
+
+/** Layers, lowest first; a file may import its own layer or a lower one. */
+const LAYERS: Array<[name: string, matches: (file: string) => boolean]> = [
+  ["package config", f => f.startsWith(`${PKG}/src/config/`)],
+  ["package components", f => f.startsWith(`${PKG}/src/components/`)],
+  ["package systems", f => f.startsWith(`${PKG}/src/systems/`)],
+  ["package entry points", f => f.startsWith(`${PKG}/src/`)],
+  ["platform", f => f.startsWith("platform/")],
+  ["tools and program", f => f.startsWith("tools/") || f === "index.ts"],
+];
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap(e => {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "node_modules" || e.name === "dist" ? [] : sources(rel);
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [rel] : [];
+  });
+}
+
+/** Every import, export-from, dynamic import and require of `file`, as written. */
+function specifiers(file: string): string[] {
+  return ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), "utf8"), true, true).importedFiles.map(i => i.fileName);
+}
+
+/** A relative specifier resolved to a repo file, else undefined (a package name). */
+function resolveRelative(from: string, spec: string): string | undefined {
+  if (!spec.startsWith(".")) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  return [`${base}.ts`, `${base}/index.ts`].find(f => fs.existsSync(path.join(ROOT, f)));
+}
+
+const layerOf = (file: string) => LAYERS.findIndex(([, m]) => m(file));
+
+/** The non-test code: the package, the platform, the tools and the program. */
+const FILES = [...sources(`${PKG}/src`), ...sources("platform"), ...sources("tools"), "index.ts"];
+
+/** Import edges between repo files, a package-name import standing for the package's entry point. */
+function edges(): Array<[string, string, string]> {
+  return FILES.flatMap(from => specifiers(from).flatMap((spec): Array<[string, string, string]> => {
+    if (spec === PKG_NAME || spec.startsWith(`${PKG_NAME}/`)) {
+      const entry = spec === PKG_NAME ? "index" : spec.slice(PKG_NAME.length + 1);
+      return [[from, `${PKG}/src/${entry}.ts`, spec]];
+    }
+    const to = resolveRelative(from, spec);
+    return to === undefined ? [] : [[from, to, spec]];
+  }));
+}
+
+/** Every cycle found by depth-first search, each as the chain of files. */
+export function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    state.set(n, "open");
+    stack.push(n);
+    for (const m of graph.get(n) ?? []) {
+      if (state.get(m) === "open") found.push([...stack.slice(stack.indexOf(m)), m]);
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, "done");
+  };
+  for (const n of graph.keys()) if (!state.has(n)) visit(n);
+  return found;
+}
+
+describe("architecture: one-way layers", () => {
+  const all = edges();
+
+  it("every non-test file belongs to a layer", () => {
+    assert.deepStrictEqual(FILES.filter(f => layerOf(f) < 0), []);
+    assert.ok(FILES.length > 50, `read ${FILES.length} files`);
+  });
+
+  it("no file imports a higher layer", () => {
+    const upward = all.filter(([from, to]) => layerOf(to) > layerOf(from))
+      .map(([from, to]) => `${from} (${LAYERS[layerOf(from)][0]}) imports ${to} (${LAYERS[layerOf(to)][0]})`);
+    assert.deepStrictEqual(upward, []);
+  });
+
+  it("the program and tools reach the package by its name, never by a path into it", () => {
+    const outside = [...sources("platform"), ...sources("tools"), "index.ts", ...sources("test"), ...sources("examples")];
+    const byPath = outside.flatMap(f => specifiers(f).filter(s => s.includes(PKG) || s.includes("platform-components/src")).map(s => `${f}: ${s}`));
+    assert.deepStrictEqual(byPath, []);
+  });
+
+  it("no import circle, type-only imports included", () => {
+    const graph = new Map<string, string[]>(FILES.map(f => [f, []]));
+    for (const [from, to] of all) graph.get(from)?.push(to);
+    assert.deepStrictEqual(cycles(graph).map(c => c.join(" -> ")), []);
+  });
+
+  it("the cycle finder finds a circle through three files, and none in a chain", () => {
+    assert.deepStrictEqual(cycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]])), [["a", "b", "c", "a"]]);
+    assert.deepStrictEqual(cycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", []]])), []);
+  });
+});
