@@ -1,6 +1,6 @@
 /**
  * The import graph, as the compiler reads it: layers import only downwards, the program reaches
- * the components package only by its name, and nothing imports in a circle (type-only imports
+ * the components package only by its name and its exported entry points, and nothing imports in a circle (type-only imports
  * included, since they tie modules as tightly for a reader).
  *
  *   package config  <  package components  <  package systems  <  package entry points
@@ -21,7 +21,7 @@ const LAYERS: Array<[name: string, matches: (file: string) => boolean]> = [
   ["package components", f => f.startsWith(`${PKG}/src/components/`)],
   ["package systems", f => f.startsWith(`${PKG}/src/systems/`)],
   ["package entry points", f => f.startsWith(`${PKG}/src/`)],
-  ["platform", f => f.startsWith("platform/")],
+  ["platform and policy pack", f => f.startsWith("platform/") || f.startsWith("policy/")],
   ["tools and program", f => f.startsWith("tools/") || f === "index.ts"],
 ];
 
@@ -48,13 +48,17 @@ function resolveRelative(from: string, spec: string): string | undefined {
 const layerOf = (file: string) => LAYERS.findIndex(([, m]) => m(file));
 
 /** The non-test code: the package, the platform, the tools and the program. */
-const FILES = [...sources(`${PKG}/src`), ...sources("platform"), ...sources("tools"), "index.ts"];
+const FILES = [...sources(`${PKG}/src`), ...sources("platform"), ...sources("policy"), ...sources("tools"), "index.ts"];
+
+/** The package's entry points (package.json `exports`) as source files. */
+const ENTRY_POINTS: Record<string, string> = { ".": "index", "./outputs": "outputs", "./image-ref": "config/image-ref" };
 
 /** Import edges between repo files, a package-name import standing for the package's entry point. */
 function edges(): Array<[string, string, string]> {
   return FILES.flatMap(from => specifiers(from).flatMap((spec): Array<[string, string, string]> => {
     if (spec === PKG_NAME || spec.startsWith(`${PKG_NAME}/`)) {
-      const entry = spec === PKG_NAME ? "index" : spec.slice(PKG_NAME.length + 1);
+      const entry = ENTRY_POINTS[`.${spec.slice(PKG_NAME.length)}`];
+      assert.ok(entry, `${from} imports ${spec}, which the package does not export`);
       return [[from, `${PKG}/src/${entry}.ts`, spec]];
     }
     const to = resolveRelative(from, spec);
@@ -84,6 +88,12 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 describe("architecture: one-way layers", () => {
   const all = edges();
 
+  it("the entry points the test knows are the ones the package exports", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, PKG, "package.json"), "utf8"));
+    assert.deepStrictEqual(Object.keys(pkg.exports).filter(k => k !== "./package.json"), Object.keys(ENTRY_POINTS));
+    for (const [sub, src] of Object.entries(ENTRY_POINTS)) assert.strictEqual(pkg.exports[sub].default, `./dist/${src}.js`);
+  });
+
   it("every non-test file belongs to a layer", () => {
     assert.deepStrictEqual(FILES.filter(f => layerOf(f) < 0), []);
     assert.ok(FILES.length > 50, `read ${FILES.length} files`);
@@ -96,7 +106,7 @@ describe("architecture: one-way layers", () => {
   });
 
   it("the program and tools reach the package by its name, never by a path into it", () => {
-    const outside = [...sources("platform"), ...sources("tools"), "index.ts", ...sources("test"), ...sources("examples")];
+    const outside = [...sources("platform"), ...sources("policy"), ...sources("tools"), "index.ts", ...sources("test"), ...sources("examples")];
     const byPath = outside.flatMap(f => specifiers(f).filter(s => s.includes(PKG) || s.includes("platform-components/src")).map(s => `${f}: ${s}`));
     assert.deepStrictEqual(byPath, []);
   });

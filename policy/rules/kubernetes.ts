@@ -4,7 +4,7 @@
  * images on prod, secrets only through `secretKeyRef`, a default-deny namespace, and host
  * networking for nothing but ScaiSend's SMTP listener.
  */
-import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "@scai/platform-components";
+import { MOVING_TAGS_PHRASE, imageTag, mutableImageReason } from "@scai/platform-components/image-ref";
 import { PolicyResource, ResourceRule, StackRule, Violation } from "./rule";
 
 // The one pinned-image rule (also config validation's and the ECR build's); re-exported for the rule's tests.
