@@ -135,7 +135,7 @@ describe("the local stack on the real engine", function () {
   });
 
   it("`up --stack local`, run from a subfolder, renders every object to <project>/rendered/local/ and exits 0", async () => {
-    upRun = await driverIn(path.join(work, "components"), {}, "up", "--stack", "local");
+    upRun = await driverIn(path.join(work, "platform"), {}, "up", "--stack", "local");
     timings.up = upRun.seconds;
     expectExit(upRun, EXIT.ok, "up");
     assert.ok(upRun.summary!.changes!.create > 50, `only ${upRun.summary!.changes!.create} resources created`);

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { loadEnvironment } from "../../platform/environment";
 import { environmentBase } from "../../platform/platform";
-import { ScaiDrive } from "@scai/platform-components";
+import { ScaiDrive, scaidriveSystem, settingsFor } from "@scai/platform-components";
 import { Captured, envOf, evaluate, manifests, output, podSpecs, selects, stackSource } from "../harness";
 
 const TENANTS = ["drive-a", "drive-b"] as const;
@@ -124,3 +124,26 @@ for (const stack of ["local", "dev"]) {
     });
   });
 }
+
+describe("settingsFor: a system's settings outside a stack", () => {
+  const check = { profile: "dev" as const, project: "tenants", domain: "example.org" };
+
+  it("fills the profile's defaults under the given values", () => {
+    const s = settingsFor(scaidriveSystem, { image: "scailabs/scaidrive:1.4.2", api: { replicas: 2 } }, check);
+    assert.strictEqual(s.api.replicas, 2);
+    assert.strictEqual(s.api.maxReplicas, 20, "dev's default");
+    assert.deepStrictEqual(s.workers.queues, ["high", "medium", "low"]);
+    assert.strictEqual(settingsFor(scaidriveSystem, {}, { ...check, profile: "local" }).api.maxReplicas, 3, "local's default");
+  });
+
+  it("refuses bad values and failed checks in one error naming each key, value and what is allowed", () => {
+    assert.throws(() => settingsFor(scaidriveSystem, { image: "scailabs/scaidrive:latest", api: { replicas: 0, minReplicas: 5, maxReplicas: 2 } }, { ...check, profile: "prod" }),
+      (e: Error) => {
+        assert.match(e.message, /^Invalid scaidrive settings:/);
+        assert.match(e.message, /tenants:scaidrive\.api\.replicas must be an integer >= 1 \(got 0\)/);
+        return true;
+      });
+    assert.throws(() => settingsFor(scaidriveSystem, { image: "scailabs/scaidrive:latest", api: { minReplicas: 5, maxReplicas: 2 } }, { ...check, profile: "prod" }),
+      (e: Error) => /scaidrive\.image must be pinned on prod.*\n.*api\.maxReplicas must be >= api\.minReplicas \(5\) \(got 2\)/s.test(e.message));
+  });
+});

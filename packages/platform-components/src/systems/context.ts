@@ -9,6 +9,7 @@ import { DataPlane } from "../components/data/data-plane";
 import { SecretStore } from "../components/k8s/app-secret";
 import { EgressRule, internetEgress, namespacePeer } from "../components/k8s/network";
 import { Naming } from "../components/naming";
+import { readSchema } from "../config/config-reader";
 import type { Schema, Values } from "../config/schema";
 import type { CheckContext, SystemOutputs } from "./contract";
 
@@ -107,6 +108,25 @@ export type SettingsOf<K extends string, Sch extends Schema> = Values<Sch>[K & k
 /** Declares a system with its types inferred from the schema. */
 export function defineSystem<K extends string, Sch extends Schema>(d: SystemDefinition<K, Sch>): SystemDefinition<K, Sch> {
   return d;
+}
+
+/**
+ * A system's settings as a program other than this platform builds them: the schema's defaults
+ * for `check.profile`, with `values` over them (the system's object as a stack file holds it,
+ * `{ image: "…", api: { replicas: 2 } }`), validated and checked as `pulumi up` checks a stack.
+ * Throws one Error listing every problem, each naming the key, the value and what is allowed.
+ * Secret values are taken as given: the caller keeps them secret.
+ */
+export function settingsFor<K extends string, Sch extends Schema>(
+  system: SystemDefinition<K, Sch>, values: Record<string, unknown>, check: CheckContext,
+): SettingsOf<K, Sch> {
+  const problems: string[] = [];
+  const src = { project: check.project, stack: check.profile, keys: () => [], get: () => undefined, isSecret: () => undefined };
+  const all = readSchema(system.schema, { [system.name]: values }, { src, profile: check.profile, problems }) as Record<string, unknown>;
+  const settings = all[system.name] as SettingsOf<K, Sch>;
+  if (problems.length === 0) problems.push(...system.check(settings, check));
+  if (problems.length > 0) throw new Error(`Invalid ${system.name} settings:\n  ${problems.join("\n  ")}`);
+  return settings;
 }
 
 /**
