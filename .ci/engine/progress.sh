@@ -28,13 +28,14 @@ step() {
   return "$rc"
 }
 
-# why_no_download: one line saying why the official installer cannot be fetched (the driver's own
-# check, tools/driver.ts unreachableReason), or that it can.
+# why_no_download [url]: one line saying why the official installer (or `url`, for tests) cannot be
+# fetched (the driver's own check, tools/driver.ts unreachableReason), or that it can.
 why_no_download() {
-  node -r ts-node/register/transpile-only -e '
+  SCAI_PROBE_URL="${1:-}" node -r ts-node/register/transpile-only -e '
     const d = require("./tools/driver");
-    d.unreachableReason(d.INSTALL_SCRIPT_URL).then(r => console.log(r
+    const url = process.env.SCAI_PROBE_URL || d.INSTALL_SCRIPT_URL;
+    d.unreachableReason(url).then(r => console.log(r
       ? `the official download is not possible${r}`
-      : `${d.INSTALL_SCRIPT_URL} is reachable: the official installer (curl -fsSL https://get.pulumi.com | sh) is the faster path`));
+      : `${url} is reachable: the official installer (curl -fsSL https://get.pulumi.com | sh) is the faster path`));
   ' 2>/dev/null || echo "whether the official download is possible could not be checked (no node_modules yet)"
 }

@@ -4,6 +4,7 @@
  * every long Go command through it and says why the official download is not used.
  */
 import * as assert from "assert";
+import * as net from "net";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -51,8 +52,13 @@ describe(".ci/engine/progress.sh: progress of the engine build", function () {
     assert.match(script, /building from Go modules because \$\(why_no_download\)/);
   });
 
-  it("why_no_download states the reason in words (here: the host does not resolve, or it is reachable)", () => {
-    const r = spawnSync("bash", ["-c", `. "${PROGRESS}" && why_no_download`], { cwd: ROOT, encoding: "utf8" });
-    assert.match(r.stdout.trim(), /^the official download is not possible \(get\.pulumi\.com .+\)$|^https:\/\/get\.pulumi\.com\/install\.sh is reachable/);
+  it("why_no_download states the reason in words (probed on a loopback port nothing listens on: no network)", async () => {
+    // A port that was just free: listen on an ephemeral one, then close it.
+    const server = net.createServer();
+    await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise(r => server.close(r));
+    const r = spawnSync("bash", ["-c", `. "${PROGRESS}" && why_no_download http://127.0.0.1:${port}/install.sh`], { cwd: ROOT, encoding: "utf8" });
+    assert.strictEqual(r.stdout.trim(), `the official download is not possible (127.0.0.1:${port} refused the connection (ECONNREFUSED))`);
   });
 });

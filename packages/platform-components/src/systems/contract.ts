@@ -1,7 +1,7 @@
 /**
  * What the registry, each system and the platform's outputs contract share, in a module that
  * imports no system: the system names, the context of a system's config checks, and what another
- * project may read about a deployed system. Kept apart so `systems/outputs.ts` (and a consumer
+ * project may read about a deployed system. Kept apart so `./outputs.ts` (and a consumer
  * type-checking against it) does not load every system, and no system imports the registry.
  */
 import type * as pulumi from "@pulumi/pulumi";
