@@ -94,6 +94,12 @@ describe("architecture: one-way layers", () => {
     for (const [sub, src] of Object.entries(ENTRY_POINTS)) assert.strictEqual(pkg.exports[sub].default, `./dist/${src}.js`);
   });
 
+  it("the main entry point re-exports every module of the package (what is not exported cannot be used)", () => {
+    const exported = new Set(specifiers(`${PKG}/src/index.ts`).map(s => path.posix.join(`${PKG}/src`, `${s}.ts`)));
+    const modules = sources(`${PKG}/src`).filter(f => !/\/src\/(index|outputs)\.ts$/.test(f));
+    assert.deepStrictEqual(modules.filter(f => !exported.has(f)), []);
+  });
+
   it("every non-test file belongs to a layer", () => {
     assert.deepStrictEqual(FILES.filter(f => layerOf(f) < 0), []);
     assert.ok(FILES.length > 50, `read ${FILES.length} files`);

@@ -2,12 +2,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { mapConfigSource } from "@scai/platform-components";
+import { SYSTEM_NAMES, mapConfigSource } from "@scai/platform-components";
 import { ConfigError, allConfigKeys, loadEnvironment, stackSchema } from "../../platform/environment";
 import { deployPlatform } from "../../platform/platform";
 import { CONFIG_DOC, PULUMI_YAML, configBlock, sharedDefault, withTable } from "../../tools/config-sync";
 import { isField } from "@scai/platform-components";
 import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
+
+/** How a message lists the systems a stack may deploy. */
+const SYSTEM_CHOICES = SYSTEM_NAMES.map(n => JSON.stringify(n)).join(", ");
 
 /** The ConfigError a config produces, or a failure when it loads. */
 function problemsOf(stack: string, overrides: Record<string, string>): string[] {
@@ -124,11 +127,11 @@ describe("stack config: bad input fails early with one clear message", () => {
     ["zero replicas", "dev", { "scaidrive.api.replicas": "0" },
       "scai-platform:scaidrive.api.replicas must be an integer >= 1 (got 0)"],
     ["an unknown system", "dev", { systems: '["scaidrive","scaimail"]' },
-      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got [scaidrive, scaimail]: "scaimail" is not one of them)'],
+      `scai-platform:systems must be a list of ${SYSTEM_CHOICES} with at least 1 item, without duplicates (got [scaidrive, scaimail]: "scaimail" is not one of them)`],
     ["two unknown systems", "dev", { systems: '["scaimail","scaidrive","scaichat"]' },
-      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got [scaimail, scaidrive, scaichat]: "scaimail", "scaichat" are not among them)'],
+      `scai-platform:systems must be a list of ${SYSTEM_CHOICES} with at least 1 item, without duplicates (got [scaimail, scaidrive, scaichat]: "scaimail", "scaichat" are not among them)`],
     ["systems not given as a list", "dev", { systems: "scaidrive" },
-      'scai-platform:systems must be a list of "scaidrive", "scaisend", "hridaai", "rahcp", "novitai" with at least 1 item, without duplicates (got "scaidrive", a single value, not a list)'],
+      `scai-platform:systems must be a list of ${SYSTEM_CHOICES} with at least 1 item, without duplicates (got "scaidrive", a single value, not a list)`],
     ["a malformed domain", "dev", { domain: "not a domain" },
       'scai-platform:domain must be a DNS hostname such as drive.example.com (got "not a domain")'],
     ["ScaiKey over plain http", "dev", { "scaikey.url": "http://scaikey.example.com" },
