@@ -1,6 +1,6 @@
 // scai-platform: config -> environment -> systems -> components. See README.md.
 import * as pulumi from "@pulumi/pulumi";
-import { pulumiConfigSource } from "@scai/platform-components";
+import { pulumiConfigSource } from "./platform/config-source";
 import { ConfigError, loadEnvironment } from "./platform/environment";
 import { deployPlatform } from "./platform/platform";
 
@@ -15,7 +15,7 @@ function stackEnvironment() {
 
 const outputs = deployPlatform(stackEnvironment());
 
-// The outputs contract (packages/platform-components/src/systems/outputs.ts, README "Outputs contract"): read with a StackReference.
+// The outputs contract (packages/platform-components/src/systems/outputs.ts, docs/architecture.md "Outputs contract"): read with a StackReference.
 export const environment = outputs.environment;
 export const namespace = outputs.namespace;
 export const domain = outputs.domain;

@@ -7,12 +7,10 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ContainerImage } from "@scai/platform-components";
-import { EncryptionKey } from "@scai/platform-components";
-import { BUCKET_SUFFIX_LENGTH } from "@scai/platform-components";
-import { AwsDataPlane, ClusterNetwork, SYSTEM_TAG } from "@scai/platform-components";
-import { Naming } from "@scai/platform-components";
-import { CONFIGURED_IMAGES, ImageSource } from "@scai/platform-components";
+import {
+  AwsDataPlane, BUCKET_SUFFIX_LENGTH, ClusterNetwork, CONFIGURED_IMAGES, ContainerImage,
+  EncryptionKey, ImageSource, Naming, SYSTEM_TAG,
+} from "@scai/platform-components";
 import { AwsSettings, CLUSTER_NETWORK_KEYS, Environment } from "./environment";
 
 /** Tag keys every AWS resource of the environment carries (provider default tags). */
@@ -53,13 +51,14 @@ export function awsProvider(name: string, region: string, env: Environment): aws
  */
 export function ecrImages(env: Environment, naming: Naming, provider: aws.Provider, kmsKeyArn: pulumi.Input<string> | undefined): ImageSource {
   return {
-    resolve(system, configured, parent) {
+    resolve(system, configured, parent, instance = system) {
       if (!(env.images.build as readonly string[]).includes(system)) return CONFIGURED_IMAGES.resolve(system, configured, parent);
-      const tag = imageTag(configured);
+      const tag = buildTag(configured);
       if (tag === undefined) {
         throw new Error(`${system}.image "${configured}" has no tag to build under: images.build needs <repository>:<tag>`);
       }
-      const repositoryName = naming.cloud(system);
+      // One repository per instance (the environment's own is named after its kind), built from the kind's context.
+      const repositoryName = naming.cloud(instance);
       const built = new ContainerImage(repositoryName, {
         repositoryName,
         context: path.join(env.images.contextRoot, system),
@@ -75,8 +74,8 @@ export function ecrImages(env: Environment, naming: Naming, provider: aws.Provid
   };
 }
 
-/** The tag of an image reference (`repo:tag` or `repo:tag@digest`); undefined for a bare digest. */
-export function imageTag(ref: string): string | undefined {
+/** The tag a build is pushed under: that of `repo:tag` or `repo:tag@digest`; undefined for a bare digest. */
+export function buildTag(ref: string): string | undefined {
   const name = ref.split("@")[0];
   const colon = name.lastIndexOf(":");
   return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;

@@ -4,14 +4,12 @@
  * registered: `<project>:<key> must be <what is allowed> (got <value>)`, one line per key,
  * unknown keys included (with the closest known key).
  */
-import { ConfigSource } from "@scai/platform-components";
-import { Resolved, readSchema, topLevelValues, unknownKeyProblems } from "@scai/platform-components";
 import {
-  PROFILES, Profile, Schema, Values, boolean, flatten, hostname, httpsUrl, integer, isDnsLabel,
-  list, oneOf, text,
+  boolean, ConfigSource, flatten, hostname, httpsUrl, integer, isDnsLabel, list, oneOf,
+  topLevelValues, Profile, PROFILES, readSchema, Resolved, Schema, SYSTEM_NAMES, systemDefinition,
+  SystemName, SYSTEMS, SystemSettings, unknownKeyProblems, Values, text,
 } from "@scai/platform-components";
 
-import { SYSTEMS, SYSTEM_NAMES, SystemName, SystemSettings, systemDefinition } from "@scai/platform-components";
 
 const isRoute53ZoneId = (v: string): boolean => /^Z[A-Z0-9]{1,32}$/.test(v);
 const isAwsRegion = (v: string): boolean => /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v);

@@ -5,18 +5,13 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataPlane } from "@scai/platform-components";
-import { InClusterDataPlane } from "@scai/platform-components";
-import { PublicHostRecords } from "@scai/platform-components";
-import { SecretStore } from "@scai/platform-components";
-import { EnvironmentNamespace } from "@scai/platform-components";
-import { namespacePeer } from "@scai/platform-components";
-import { Naming } from "@scai/platform-components";
-import { SystemName, SystemOutputs, systemDefinition } from "@scai/platform-components";
-import { CONFIGURED_IMAGES, ImageSource, SystemContext } from "@scai/platform-components";
+import {
+  CONFIGURED_IMAGES, DataPlane, EnvironmentNamespace, ImageSource, InClusterDataPlane,
+  namespacePeer, Naming, PlatformOutputs, PublicHostRecords, SecretStore, SystemContext,
+  systemContract, SystemContractOutputs, systemDefinition, SystemName, SystemOutputs,
+} from "@scai/platform-components";
 import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
-import { PlatformOutputs, SystemContractOutputs, systemContract } from "@scai/platform-components";
 
 /** The stack outputs other projects read (the contract's type lives in packages/platform-components/src/systems/outputs.ts, which imports nothing from here). */
 export type { PlatformOutputs };
@@ -79,9 +74,11 @@ function contractOf(d: SystemOutputs): SystemOutputs {
 
 /** What every system of an environment is deployed with, and the options their components take. */
 export interface EnvironmentBase {
+  /** The narrow context every system of the environment gets. */
   context: SystemContext;
   /** Providers (and the namespace to wait for) for each system's component. */
   opts: pulumi.ComponentResourceOptions;
+  /** The environment's namespace (Pod Security `restricted`). */
   namespace: EnvironmentNamespace;
   /** Providers only, for the environment's own resources beside the systems. */
   providers: pulumi.ComponentResourceOptions;

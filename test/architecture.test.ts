@@ -105,10 +105,29 @@ describe("architecture: one-way layers", () => {
     assert.ok(FILES.length > 50, `read ${FILES.length} files`);
   });
 
-  it("no file imports a higher layer", () => {
+  it("reads the import graph (a parser that found nothing would pass every rule)", () => {
+    assert.ok(all.length > 150, `${all.length} imports between repo files`);
+  });
+
+  it("no file imports a higher layer, or a file outside the layers (tests, examples, tools of CI)", () => {
+    const outsideLayers = all.filter(([, to]) => layerOf(to) < 0).map(([from, to]) => `${from} imports ${to}`);
+    assert.deepStrictEqual(outsideLayers, []);
     const upward = all.filter(([from, to]) => layerOf(to) > layerOf(from))
       .map(([from, to]) => `${from} (${LAYERS[layerOf(from)][0]}) imports ${to} (${LAYERS[layerOf(to)][0]})`);
     assert.deepStrictEqual(upward, []);
+  });
+
+  it("the policy pack imports only the package's image-ref entry point (no component, no second SDK)", () => {
+    const fromPolicy = all.filter(([from, to]) => from.startsWith("policy/") && !to.startsWith("policy/"));
+    assert.deepStrictEqual([...new Set(fromPolicy.map(([, , spec]) => spec))], [`${PKG_NAME}/image-ref`]);
+  });
+
+  it("the policy pack's lockfile records the package's dependencies as they are (else `npm ci` in policy/ refuses)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, PKG, "package.json"), "utf8"));
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package-lock.json"), "utf8"));
+    const linked = lock.packages["../packages/platform-components"];
+    assert.deepStrictEqual([linked.version, linked.dependencies, linked.peerDependencies], [pkg.version, pkg.dependencies, pkg.peerDependencies],
+      "run `npm install` in policy/ after changing packages/platform-components/package.json");
   });
 
   it("the program and tools reach the package by its name, never by a path into it", () => {

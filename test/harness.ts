@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { ConfigSource, mapConfigSource } from "@scai/platform-components";
+import { ConfigSource } from "@scai/platform-components";
+import { mapConfigSource } from "../platform/config-source";
 import { Environment, loadEnvironment } from "../platform/environment";
 import { PlatformOutputs, deployPlatform } from "../platform/platform";
 

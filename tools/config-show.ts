@@ -9,8 +9,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { MASKED, stackFileSource } from "@scai/platform-components";
-import { Resolved, showValue } from "@scai/platform-components";
+import { MASKED, Resolved, showValue } from "@scai/platform-components";
+import { stackFileSource } from "../platform/config-source";
 import { ConfigError, loadEnvironment } from "../platform/environment";
 
 const ROOT = path.resolve(__dirname, "..");

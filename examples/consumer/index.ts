@@ -1,6 +1,6 @@
 /**
  * A separate Pulumi project that builds on a scai-platform environment: it reads the platform's
- * outputs contract (packages/platform-components/src/systems/outputs.ts, README "Outputs contract") through a StackReference.
+ * outputs contract (packages/platform-components/src/systems/outputs.ts, docs/architecture.md "Outputs contract") through a StackReference.
  *
  *   pulumi config set platformStack organization/scai-platform/local   # the default
  *   pulumi up

@@ -1,9 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  BucketRequest, DatabaseConnection, assertRetainedNeverExpire, databaseUrl, redisUrl,
+  assertRetainedNeverExpire, BucketRequest, DatabaseConnection, databaseUrl, Naming, redisUrl,
 } from "@scai/platform-components";
-import { Naming } from "@scai/platform-components";
 import { evaluate, output } from "../harness";
 
 const access = { clientLabels: {}, egress: {} };

@@ -1,9 +1,7 @@
 /** Route53 components: aliases or CNAMEs to the ingress load balancer, mail records, PTR for Elastic IPs. */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { MailDomainRecords } from "@scai/platform-components";
-import { PublicHostRecords } from "@scai/platform-components";
-import { ReverseDns } from "@scai/platform-components";
+import { MailDomainRecords, PublicHostRecords, ReverseDns } from "@scai/platform-components";
 import { Captured, evaluate } from "../harness";
 
 const RECORD = "aws:route53/record:Record";

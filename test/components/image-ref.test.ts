@@ -3,11 +3,9 @@
  * agree: config validation on prod, the policy pack's k8s-pinned-images-on-prod and the ECR build.
  */
 import * as assert from "assert";
-import { assertDeployableTag } from "@scai/platform-components";
-import { MOVING_TAGS, imageTag, mutableImageReason } from "@scai/platform-components";
+import { assertDeployableTag, imageTag, isImmutableImageRef, MOVING_TAGS, mutableImageReason } from "@scai/platform-components";
 import { pinnedImagesOnProd } from "../../policy/rules/kubernetes";
 import { ConfigError, loadEnvironment } from "../../platform/environment";
-import { isImmutableImageRef } from "@scai/platform-components";
 import { stackSource } from "../harness";
 import { PROD, deployment, pod, violations } from "../policy/fixtures";
 

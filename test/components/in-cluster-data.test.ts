@@ -1,6 +1,5 @@
 import * as assert from "assert";
-import { InClusterDatabase } from "@scai/platform-components";
-import { InClusterRedis } from "@scai/platform-components";
+import { InClusterDatabase, InClusterRedis } from "@scai/platform-components";
 import { envOf, evaluate, named, ofKind } from "../harness";
 
 const selector = (role: string) => ({ "app.kubernetes.io/name": "demo", "app.kubernetes.io/component": role });

@@ -3,10 +3,10 @@
  * system's BucketRequest asks for reaches both, the multipart-upload abort included.
  */
 import * as assert from "assert";
-import { ObjectBucket } from "@scai/platform-components";
-import { BucketRequest } from "@scai/platform-components";
-import { InClusterObjectStore } from "@scai/platform-components";
-import { bucketLifecycle, minioLifecycle, s3LifecycleRules } from "@scai/platform-components";
+import {
+  bucketLifecycle, BucketRequest, InClusterObjectStore, minioLifecycle, ObjectBucket,
+  s3LifecycleRules,
+} from "@scai/platform-components";
 import { envOf, evaluate, named } from "../harness";
 
 const request: BucketRequest = {

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ENHANCED_MONITORING_POLICY, ManagedDatabase, ManagedDatabaseArgs, RDS_ENGINES } from "@scai/platform-components";
-import { databaseUrl } from "@scai/platform-components";
+import { databaseUrl, ENHANCED_MONITORING_POLICY, ManagedDatabase, ManagedDatabaseArgs, RDS_ENGINES } from "@scai/platform-components";
 import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate, generatedSecrets, output } from "../harness";

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ManagedRedis, ManagedRedisArgs } from "@scai/platform-components";
-import { redisUrl } from "@scai/platform-components";
+import { ManagedRedis, ManagedRedisArgs, redisUrl } from "@scai/platform-components";
 import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate, generatedSecrets, output } from "../harness";

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { ObjectBucket, ObjectBucketArgs } from "@scai/platform-components";
-import { SCAIDRIVE_SEED } from "@scai/platform-components";
+import { ObjectBucket, ObjectBucketArgs, SCAIDRIVE_SEED } from "@scai/platform-components";
 import { allRules, evaluateRules, policyContext } from "../../policy/rules/index";
 import { fromCaptured } from "../policy/fixtures";
 import { Captured, evaluate } from "../harness";

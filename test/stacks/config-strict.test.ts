@@ -5,9 +5,9 @@
  * is registered, in one error.
  */
 import * as assert from "assert";
-import { ConfigSource, mapConfigSource, pulumiConfigSource, stackFileSource } from "@scai/platform-components";
+import { ConfigSource, editDistance, suggest } from "@scai/platform-components";
+import { mapConfigSource, pulumiConfigSource, stackFileSource } from "../../platform/config-source";
 import * as pulumi from "@pulumi/pulumi";
-import { editDistance, suggest } from "@scai/platform-components";
 import { migrateConfig } from "../../tools/config-migrate";
 import { ConfigError, loadEnvironment } from "../../platform/environment";
 import { deployPlatform } from "../../platform/platform";

@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { SYSTEM_NAMES, mapConfigSource } from "@scai/platform-components";
+import { isField, SYSTEM_NAMES } from "@scai/platform-components";
+import { mapConfigSource } from "../../platform/config-source";
 import { ConfigError, allConfigKeys, loadEnvironment, stackSchema } from "../../platform/environment";
 import { deployPlatform } from "../../platform/platform";
 import { CONFIG_DOC, PULUMI_YAML, configBlock, sharedDefault, withTable } from "../../tools/config-sync";
-import { isField } from "@scai/platform-components";
 import { PROJECT, evaluate, exampleSecrets, UNSET, stackConfig, stackSource } from "../harness";
 
 /** How a message lists the systems a stack may deploy. */

@@ -5,10 +5,13 @@
  * reaches the other's pods.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { loadEnvironment } from "../../platform/environment";
 import { environmentBase } from "../../platform/platform";
-import { ScaiDrive, scaidriveSystem, settingsFor } from "@scai/platform-components";
-import { Captured, envOf, evaluate, manifests, output, podSpecs, selects, stackSource } from "../harness";
+import { SYSTEMS, ScaiDrive, SystemName, scaidriveSystem, settingsFor, systemDefinition } from "@scai/platform-components";
+import { Captured, envOf, evaluate, evaluateStack, manifests, output, podSpecs, selects, stackSource } from "../harness";
 
 const TENANTS = ["drive-a", "drive-b"] as const;
 
@@ -27,8 +30,8 @@ async function twoTenants(stack: string) {
 }
 
 /** Every resource registered under the component named `tenant` (its descendants, by parent URN). */
-function under(resources: Captured[], tenant: string): Captured[] {
-  const root = resources.find(r => r.type === "scai:system:ScaiDrive" && r.name === tenant)!;
+function under(resources: Captured[], tenant: string, typePrefix = "scai:system:ScaiDrive"): Captured[] {
+  const root = resources.find(r => r.type.startsWith(typePrefix) && r.name === tenant)!;
   const inside = new Set([root.urn]);
   let grew = true;
   while (grew) {
@@ -74,7 +77,7 @@ for (const stack of ["local", "dev"]) {
       assert.deepStrictEqual(a.filter(n => b.includes(n)), []);
       const k8sNames = (list: string[]) => list.filter(n => !n.startsWith("aws:") && !n.startsWith("random:")).map(n => n.split("/")[2]);
       for (const [tenant, list] of [[TENANTS[0], a], [TENANTS[1], b]] as const) {
-        const stray = k8sNames(list).filter(n => !n.startsWith(`${tenant}-`) && !n.startsWith(tenant.replace("-", "")));
+        const stray = k8sNames(list).filter(n => !n.startsWith(`${tenant}-`));
         assert.deepStrictEqual(stray, [], `${tenant}'s Kubernetes objects are named from ${tenant}`);
       }
     });
@@ -146,4 +149,64 @@ describe("settingsFor: a system's settings outside a stack", () => {
     assert.throws(() => settingsFor(scaidriveSystem, { image: "scailabs/scaidrive:latest", api: { minReplicas: 5, maxReplicas: 2 } }, { ...check, profile: "prod" }),
       (e: Error) => /scaidrive\.image must be pinned on prod.*\n.*api\.maxReplicas must be >= api\.minReplicas \(5\) \(got 2\)/s.test(e.message));
   });
+});
+
+describe("two instances of every system in one environment (prod, images built into ECR)", () => {
+  const kinds = Object.keys(SYSTEMS) as SystemName[];
+  let resources: Captured[];
+
+  before(async () => {
+    // A build context per kind on disk: <root>/<kind>/Dockerfile.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "scai-contexts-"));
+    for (const kind of kinds) {
+      fs.mkdirSync(path.join(root, kind));
+      fs.writeFileSync(path.join(root, kind, "Dockerfile"), "FROM scratch\n");
+    }
+    const env = loadEnvironment(stackSource("prod", { "images.build": JSON.stringify(kinds), "images.contextRoot": root }));
+    ({ resources } = await evaluate("prod", () => {
+      const { context, opts } = environmentBase(env);
+      for (const kind of kinds) {
+        for (const suffix of ["a", "b"]) systemDefinition(kind).deploy(`${kind}-${suffix}`, { context, settings: env.systems[kind] }, opts);
+      }
+    }));
+  });
+
+  it("register no URN twice", () => {
+    const urns = resources.map(r => r.urn);
+    assert.deepStrictEqual(urns.filter((u, i) => urns.indexOf(u) !== i), []);
+    assert.ok(resources.some(r => r.type === "aws:ecr/repository:Repository" && r.name === "scai-prod-scaidrive-b"), "each instance builds into its own repository");
+  });
+
+  for (const kind of kinds) {
+    it(`${kind}: the two claim no physical name or public host in common`, () => {
+      const [a, b] = ["a", "b"].map(s => under(resources, `${kind}-${s}`, `scai:system:`).flatMap(physicalNames));
+      assert.ok(a.length > 5 && b.length > 5, `${a.length} and ${b.length} names`);
+      assert.deepStrictEqual(a.filter(n => b.includes(n)), []);
+      const hosts = (tenant: string) => manifests(under(resources, tenant, "scai:system:")).filter(o => o.kind === "Ingress").flatMap(o => o.spec.rules.map((r: any) => r.host));
+      assert.deepStrictEqual(hosts(`${kind}-a`).filter(h => hosts(`${kind}-b`).includes(h)), []);
+    });
+  }
+
+  it("an instance name no derived name can carry is refused before anything is registered", () => {
+    assert.throws(() => systemDefinition("scaidrive").deploy("a-very-long-tenant-name", {} as never), /system instance name "a-very-long-tenant-name" must be a DNS label starting with a letter, at most 16 characters/);
+    assert.throws(() => systemDefinition("novitai").deploy("1st", {} as never), /must be a DNS label starting with a letter/);
+  });
+});
+
+// Selectors are immutable: a changed one replaces the Deployment or StatefulSet (and its volumes'
+// claims), which the URN snapshots do not see. The environment's own instances are named after their
+// kind, so every workload's selector must say that kind, and that kind in this environment.
+describe("the environment's own instances keep their selectors", () => {
+ for (const stack of ["local", "dev", "prod"]) {
+  it(`${stack}: every workload selects app.kubernetes.io/name <kind> and instance <kind>-${stack}, its name's first word`, async () => {
+    const workloads = manifests((await evaluateStack(stack)).resources).filter(o => o.kind === "Deployment" || o.kind === "StatefulSet");
+    assert.ok(workloads.length > 10, `${workloads.length} workloads`);
+    const wrong = workloads.filter(o => {
+      const kind = o.metadata.name.split("-")[0];
+      const m = o.spec.selector.matchLabels;
+      return m["app.kubernetes.io/name"] !== kind || m["app.kubernetes.io/instance"] !== `${kind}-${stack}`;
+    });
+    assert.deepStrictEqual(wrong.map(o => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.spec.selector.matchLabels)}`), []);
+  });
+}
 });

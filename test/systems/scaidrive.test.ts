@@ -1,6 +1,6 @@
 /** ScaiDrive as its operators describe it, on the dev stack (its production numbers). */
 import * as assert from "assert";
-import { mapConfigSource } from "@scai/platform-components";
+import { mapConfigSource } from "../../platform/config-source";
 import { loadEnvironment } from "../../platform/environment";
 import { deployPlatform } from "../../platform/platform";
 import {

@@ -15,7 +15,9 @@ import type { CheckContext, SystemOutputs } from "./contract";
 
 /** What pods run for a system's configured image, and what names its release (for one-shot Jobs). */
 export interface ResolvedImage {
+  /** The reference pods run: the configured one, or a pushed build by digest. */
   ref: pulumi.Input<string>;
+  /** Names the release: a new value gives one-shot Jobs (migrations) a new name, so they run again. */
   revision: string;
 }
 
@@ -44,7 +46,9 @@ export interface IngressContext {
 
 /** The hosted zone a system writes its own records to (mail records, for example). */
 export interface DnsContext {
+  /** Route53 hosted zone ID of the environment's domain. */
   zoneId: string;
+  /** TTL of the records, seconds. */
   ttl: number;
   /** The operator's other TXT values by record name, merged into any TXT set a system writes. */
   otherTxt: Record<string, string[]>;
@@ -62,6 +66,7 @@ export interface SystemContext {
   domain: string;
   /** The identity provider's (ScaiKey's) base URL. */
   identityProviderUrl: string;
+  /** The ingress controller public hosts go through. */
   ingress: IngressContext;
   /** Keeper of generated secrets: changing it rotates every generated key and password. */
   secretsRotation: string;
@@ -138,9 +143,23 @@ export function defaultHost(ctx: SystemContext, kind: string, name: string, sub:
   return name === kind ? `${sub}.${ctx.domain}` : `${name}.${ctx.domain}`;
 }
 
+/** The longest instance name: its SQL form is the RDS master user name, which MySQL and MariaDB limit to 16. */
+export const MAX_INSTANCE_NAME = 16;
+
+/**
+ * Refuses an instance name every derived name cannot carry, before anything is registered: a DNS
+ * label starting with a letter (RDS user names must), at most MAX_INSTANCE_NAME characters.
+ */
+export function checkInstanceName(name: string): void {
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > MAX_INSTANCE_NAME) {
+    throw new Error(`system instance name "${name}" must be a DNS label starting with a letter, at most ${MAX_INSTANCE_NAME} characters (it names the database user, Redis, bucket and every Kubernetes object)`);
+  }
+}
+
 /**
  * A SQL identifier for an instance (database and user names): the instance name with `-` as `_`,
- * which RDS and every engine accept unquoted. The environment's own instance keeps its kind's name.
+ * which RDS and every engine accept unquoted. The environment's own instance keeps its kind's name
+ * (no kind contains a `-`).
  */
 export function sqlName(name: string): string {
   return name.replace(/-/g, "_");

@@ -15,7 +15,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, cpu, hostname, httpUrl, image, integer, isImmutableImageRef, list, memory, oneOf, secret, text,
 } from "../config/schema";
-import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
+import { SystemArgs, checkInstanceName, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 
 export const HRIDAAI = "hridaai";
 
@@ -164,7 +164,10 @@ export class HridaAi extends pulumi.ComponentResource {
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: HridaAiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("scai:system:HridaAi", instance, args, opts);
+    checkInstanceName(instance);
+    // The settings are recorded as the component's inputs (visible in state and in a diff); the
+    // context is not: it holds other resources and the data plane, which are not this system's inputs.
+    super("scai:system:HridaAi", instance, { settings: args.settings }, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(HRIDAAI, s.image, this, instance);
     const { naming } = ctx;

@@ -13,7 +13,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, hostname, image, integer, isDnsLabel, isImmutableImageRef, oneOf, secret, text,
 } from "../config/schema";
-import { SystemArgs, defineSystem, ingressControllerPeer } from "./context";
+import { SystemArgs, checkInstanceName, defineSystem, ingressControllerPeer } from "./context";
 
 export const NOVITAI = "novitai";
 
@@ -100,7 +100,10 @@ export class Novitai extends pulumi.ComponentResource {
   public readonly clientLabels: Record<string, string>;
 
   constructor(instance: string, args: NovitaiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("scai:system:Novitai", instance, args, opts);
+    checkInstanceName(instance);
+    // The settings are recorded as the component's inputs (visible in state and in a diff); the
+    // context is not: it holds other resources and the data plane, which are not this system's inputs.
+    super("scai:system:Novitai", instance, { settings: args.settings }, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(NOVITAI, s.image, this, instance);
     const { naming } = ctx;

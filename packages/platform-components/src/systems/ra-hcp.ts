@@ -16,7 +16,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, list, memory, text,
 } from "../config/schema";
-import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer } from "./context";
+import { SystemArgs, checkInstanceName, defaultHost, defineSystem, ingressControllerPeer } from "./context";
 
 export const RAHCP = "rahcp";
 
@@ -148,7 +148,10 @@ export class RaHcp extends pulumi.ComponentResource {
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: RaHcpArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("scai:system:RaHcp", instance, args, opts);
+    checkInstanceName(instance);
+    // The settings are recorded as the component's inputs (visible in state and in a diff); the
+    // context is not: it holds other resources and the data plane, which are not this system's inputs.
+    super("scai:system:RaHcp", instance, { settings: args.settings }, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(RAHCP, s.image, this, instance);
     const { naming } = ctx;

@@ -17,7 +17,7 @@ import {
   Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
 } from "../config/schema";
-import { SystemArgs, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
+import { SystemArgs, checkInstanceName, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 import { ResolvedLink, linksOf } from "./links";
 
 export const SCAIDRIVE = "scaidrive";
@@ -144,7 +144,10 @@ export class ScaiDrive extends pulumi.ComponentResource {
   public readonly links: Record<string, pulumi.Output<string>>;
 
   constructor(instance: string, args: ScaiDriveArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("scai:system:ScaiDrive", instance, args, opts);
+    checkInstanceName(instance);
+    // The settings are recorded as the component's inputs (visible in state and in a diff); the
+    // context is not: it holds other resources and the data plane, which are not this system's inputs.
+    super("scai:system:ScaiDrive", instance, { settings: args.settings }, opts);
     const { context: ctx, settings: s } = args;
     // ScaiSend beside it (unless scaisendUrl points elsewhere): its address, label and egress.
     const links: ResolvedLink[] = linksOf(SCAIDRIVE, ctx.neighbours ?? [], ctx.naming, ctx.namespace,

@@ -25,7 +25,7 @@ import {
   Profile, Values, boolean, cpu, hostname, httpsUrl, image, integer, isHostname, isImmutableImageRef, list, memory, oneOf,
   secret, text,
 } from "../config/schema";
-import { SystemArgs, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
+import { SystemArgs, checkInstanceName, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
 
 export const SCAISEND = "scaisend";
 
@@ -239,7 +239,10 @@ export class ScaiSend extends pulumi.ComponentResource {
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: ScaiSendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("scai:system:ScaiSend", instance, args, opts);
+    checkInstanceName(instance);
+    // The settings are recorded as the component's inputs (visible in state and in a diff); the
+    // context is not: it holds other resources and the data plane, which are not this system's inputs.
+    super("scai:system:ScaiSend", instance, { settings: args.settings }, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(SCAISEND, s.image, this, instance);
     const { naming } = ctx;
