@@ -324,6 +324,7 @@ export class HridaAi extends pulumi.ComponentResource {
       apiAddress: this.apiAddress,
       secretName: this.secretName,
       bucket: this.bucket,
+      bucketArn: this.bucketArn,
       databaseHost: this.databaseHost,
       redisHost: this.redisHost,
     });

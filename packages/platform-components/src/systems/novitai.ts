@@ -181,7 +181,7 @@ export class Novitai extends pulumi.ComponentResource {
       this.url = `https://${s.hostname}`;
     }
 
-    this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName });
+    this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName, clientLabels: this.clientLabels });
   }
 }
 

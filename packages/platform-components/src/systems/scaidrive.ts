@@ -337,6 +337,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
       apiAddress: this.apiAddress,
       secretName: this.secretName,
       bucket: this.bucket,
+      bucketArn: this.bucketArn,
       databaseHost: this.databaseHost,
       redisHost: this.redisHost,
       links: this.links,

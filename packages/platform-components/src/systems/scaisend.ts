@@ -517,6 +517,7 @@ export class ScaiSend extends pulumi.ComponentResource {
       apiAddress: this.apiAddress,
       secretName: this.secretName,
       bucket: this.bucket,
+      bucketArn: this.bucketArn,
       databaseHost: this.databaseHost,
       redisHost: this.redisHost,
     });
