@@ -94,8 +94,16 @@ describe("architecture: one-way layers", () => {
     for (const [sub, src] of Object.entries(ENTRY_POINTS)) assert.strictEqual(pkg.exports[sub].default, `./dist/${src}.js`);
   });
 
-  it("the main entry point re-exports every module of the package (what is not exported cannot be used)", () => {
-    const exported = new Set(specifiers(`${PKG}/src/index.ts`).map(s => path.posix.join(`${PKG}/src`, `${s}.ts`)));
+  it("the main entry point re-exports every module of the package, directly or through the registry (what is not exported cannot be used)", () => {
+    const exported = new Set<string>();
+    const follow = (file: string) => {
+      const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+      for (const [, spec] of text.matchAll(/^export \* from "(\.[^"]+)";$/gm)) {
+        const target = resolveRelative(file, spec);
+        if (target && !exported.has(target)) { exported.add(target); follow(target); }
+      }
+    };
+    follow(`${PKG}/src/index.ts`);
     const modules = sources(`${PKG}/src`).filter(f => !/\/src\/(index|outputs)\.ts$/.test(f));
     assert.deepStrictEqual(modules.filter(f => !exported.has(f)), []);
   });

@@ -50,9 +50,5 @@ export * from "./systems/contract";
 export * from "./systems/outputs";
 export * from "./systems/context";
 export * from "./systems/links";
-export * from "./systems/scaidrive";
-export * from "./systems/scaisend";
-export * from "./systems/hridaai";
-export * from "./systems/ra-hcp";
-export * from "./systems/novitai";
+// The systems themselves, through the registry (one list of them).
 export * from "./systems/registry";

@@ -3,5 +3,5 @@
  * project reading a platform stack through a StackReference needs, without loading any component.
  */
 export * from "./systems/outputs";
-export { SYSTEM_NAMES } from "./systems/contract";
-export type { SystemName, SystemOutputs } from "./systems/contract";
+export type { SystemOutputs } from "./systems/contract";
+export type { SystemName } from "./systems/registry";

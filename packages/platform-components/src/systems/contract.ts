@@ -1,14 +1,11 @@
 /**
  * What the registry, each system and the platform's outputs contract share, in a module that
- * imports no system: the system names, the context of a system's config checks, and what another
- * project may read about a deployed system. Kept apart so `./outputs.ts` (and a consumer
- * type-checking against it) does not load every system, and no system imports the registry.
+ * imports no system: the context of a system's config checks, and what another project may read
+ * about a deployed system. Kept apart so no system imports the registry, and the outputs entry
+ * point loads no system at run time.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/schema";
-
-export const SYSTEM_NAMES = ["scaidrive", "scaisend", "hridaai", "rahcp", "novitai"] as const;
-export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 export interface CheckContext {
   profile: Profile;

@@ -11,7 +11,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceAccess, clientLabel } from "../components/k8s/network";
 import { Naming } from "../components/naming";
-import type { SystemName } from "./contract";
 
 /** How a pod of the same namespace reaches a system's API. */
 export interface LinkTarget {
@@ -23,8 +22,10 @@ export interface LinkTarget {
 
 /** One system's need for another system's API. */
 export interface SystemLink {
-  from: SystemName;
-  to: SystemName;
+  /** The consuming system (its kind). */
+  from: string;
+  /** The providing system (its kind). */
+  to: string;
   /** The consumer's environment variable that holds the provider's URL. */
   env: string;
   /** The consumer's config key (below its own section) that, when set, replaces the link. */
@@ -55,7 +56,7 @@ export function apiTarget(naming: Naming, namespace: pulumi.Input<string>, syste
 }
 
 /** The systems that can be linked to, and where their API is. */
-export const LINK_TARGETS: Partial<Record<SystemName, (naming: Naming, namespace: pulumi.Input<string>) => LinkTarget>> = {
+export const LINK_TARGETS: Partial<Record<string, (naming: Naming, namespace: pulumi.Input<string>) => LinkTarget>> = {
   // ScaiSend's `scaisend serve` on 8000 (systems/scaisend.ts, SCAISEND_SEED.apiPort).
   scaisend: (naming, namespace) => apiTarget(naming, namespace, "scaisend", "api", 8000),
 };
@@ -68,7 +69,7 @@ export interface ResolvedLink extends SystemLink, LinkTarget {}
  * override key the consumer set (`overridden(key)` says which).
  */
 export function linksOf(
-  from: SystemName, deployed: readonly string[], naming: Naming, namespace: pulumi.Input<string>, overridden: (key: string) => boolean,
+  from: string, deployed: readonly string[], naming: Naming, namespace: pulumi.Input<string>, overridden: (key: string) => boolean,
 ): ResolvedLink[] {
   return SYSTEM_LINKS
     .filter(l => l.from === from && deployed.includes(l.to) && !overridden(l.overrideKey))

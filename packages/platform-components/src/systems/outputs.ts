@@ -12,7 +12,9 @@
  * the consumer's state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { SystemName, SystemOutputs } from "./contract";
+import type { SystemOutputs } from "./contract";
+// Type only: the names of the systems, as the registry lists them; nothing of it is loaded at run time.
+import type { SystemName } from "./registry";
 
 /** One system's entry under the `systems` output. */
 export interface SystemContractOutputs extends SystemOutputs {
