@@ -1,7 +1,12 @@
-/** Each committed stack deploys all five systems, and the whole program evaluates cleanly on each. */
+/**
+ * Each committed stack deploys the five systems this platform was built for, and the whole
+ * program evaluates cleanly on each. (A system added later is held to its own test, on the stacks
+ * that list it.)
+ */
 import * as assert from "assert";
-import { SYSTEM_NAMES } from "@scai/platform-components";
 import { evaluateStack, ofKind } from "../harness";
+
+const FIVE = ["scaidrive", "scaisend", "hridaai", "rahcp", "novitai"];
 
 const DEPLOYMENTS = ["scaidrive-api", "scaisend-api", "scaisend-worker", "scaisend-smtp", "hridaai-web", "hridaai-tika", "rahcp-backend", "rahcp-frontend", "novitai-api"];
 
@@ -10,11 +15,11 @@ describe("all five systems on every stack", () => {
     // Schema validation of every object is test/stacks/platform.test.ts's, over the same evaluations.
     it(`${stack}: the five systems deploy and each system reports its outputs`, async () => {
       const { env, outputs, resources } = await evaluateStack(stack);
-      assert.deepStrictEqual(Object.keys(env.systems), [...SYSTEM_NAMES]);
+      assert.deepStrictEqual(Object.keys(env.systems).filter(k => FIVE.includes(k)), FIVE);
       const deployments = ofKind(resources, "Deployment").map(d => d.metadata.name);
       for (const d of DEPLOYMENTS) assert.ok(deployments.includes(d), `${stack} lacks Deployment ${d}`);
       const domain = env.domain;
-      assert.deepStrictEqual(Object.fromEntries(Object.entries(outputs.systems).map(([k, o]) => [k, o?.hostname])), {
+      assert.deepStrictEqual(Object.fromEntries(FIVE.map(k => [k, outputs.systems[k as keyof typeof outputs.systems]?.hostname])), {
         scaidrive: `drive.${domain}`, scaisend: `send.${domain}`, hridaai: `ai.${domain}`, rahcp: `hcp-ui.${domain}`, novitai: undefined,
       });
     });
