@@ -80,6 +80,12 @@ describe("ManagedRedis component (ElastiCache)", () => {
     }
   });
 
+  it("refuses a replication group id ElastiCache would refuse, before registering anything (41 characters, a leading digit)", () => {
+    assert.throws(() => new ManagedRedis("long", { ...base, replicationGroupId: `scai-${"x".repeat(30)}-redis` }),
+      /ElastiCache replication group id "scai-x{30}-redis" must .* at most 40 characters: shorten the environment or instance name/);
+    assert.throws(() => new ManagedRedis("digit", { ...base, replicationGroupId: "1scai-redis" }), /must start with a letter/);
+  });
+
   it("a rotated auth token revokes the old one (SET, not ROTATE)", () => {
     assert.deepStrictEqual([group(dev).authTokenUpdateStrategy, group(prod).authTokenUpdateStrategy], ["SET", "SET"]);
   });

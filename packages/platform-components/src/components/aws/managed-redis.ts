@@ -39,6 +39,9 @@ export interface ManagedRedisArgs {
   tags?: Record<string, string>;
 }
 
+/** ElastiCache's limit on a replication group id. */
+export const REPLICATION_GROUP_ID_MAX = 40;
+
 /**
  * A managed Redis 7 (ElastiCache replication group): private, encrypted at rest and in transit,
  * behind a generated auth token, reachable only from the cluster nodes; on production a second
@@ -48,6 +51,10 @@ export class ManagedRedis extends pulumi.ComponentResource {
   public readonly connection: RedisConnection;
 
   constructor(name: string, args: ManagedRedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    // ElastiCache's own rule, which only `up` would otherwise report (the naming helper allows 63).
+    if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(args.replicationGroupId) || args.replicationGroupId.length > REPLICATION_GROUP_ID_MAX || args.replicationGroupId.includes("--")) {
+      throw new Error(`ElastiCache replication group id "${args.replicationGroupId}" must start with a letter, hold only lowercase letters, digits and single hyphens, not end with one, and be at most ${REPLICATION_GROUP_ID_MAX} characters: shorten the environment or instance name`);
+    }
     super("scai:aws:ManagedRedis", name, {}, opts);
     const child = childOptions(this, opts);
     const nodeType = args.nodeType ?? "cache.t4g.small";
