@@ -6,9 +6,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  CONFIGURED_IMAGES, DataPlane, EnvironmentNamespace, ImageSource, InClusterDataPlane,
+  CONFIGURED_IMAGES, contractOf, DataPlane, EnvironmentNamespace, ImageSource, InClusterDataPlane,
   namespacePeer, Naming, PlatformOutputs, PublicHostRecords, SecretStore, SystemContext,
-  systemContract, SystemContractOutputs, systemDefinition, SystemName, SystemOutputs,
+  systemContract, SystemContractOutputs, systemDefinition, SystemName,
 } from "@scai/platform-components";
 import { awsServices, environmentAwsProvider } from "./aws-data";
 import { Environment } from "./environment";
@@ -63,13 +63,6 @@ export function servicesFor(
     storageClass: env.storageClass,
   });
   return { data, images: CONFIGURED_IMAGES };
-}
-
-/** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
-function contractOf(d: SystemOutputs): SystemOutputs {
-  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links } = d;
-  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links };
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
 }
 
 /** What every system of an environment is deployed with, and the options their components take. */

@@ -11,7 +11,7 @@ import { EgressRule, internetEgress, namespacePeer } from "../components/k8s/net
 import { Naming } from "../components/naming";
 import { readSchema } from "../config/config-reader";
 import type { Schema, Values } from "../config/schema";
-import type { CheckContext, SystemOutputs } from "./contract";
+import { CheckContext, SystemOutputs, contractOf } from "./contract";
 
 /** What pods run for a system's configured image, and what names its release (for one-shot Jobs). */
 export interface ResolvedImage {
@@ -90,6 +90,24 @@ export interface SystemArgs<S> {
   context: SystemContext;
   /** Its settings: the system's config object as its schema validated it. */
   settings: S;
+}
+
+/**
+ * What every system component does alike: it refuses an instance name no derived name can carry
+ * before anything is registered, records its settings as its inputs (visible in state and in a
+ * diff; the context is not recorded: it holds other resources and the data plane, which are not
+ * this system's inputs), and registers the outputs contract's fields as its outputs.
+ */
+export abstract class SystemComponent<S> extends pulumi.ComponentResource {
+  protected constructor(type: string, instance: string, args: SystemArgs<S>, opts?: pulumi.ComponentResourceOptions) {
+    checkInstanceName(instance);
+    super(type, instance, { settings: args.settings }, opts);
+  }
+
+  /** Registers every outputs-contract field the system set on itself, and `extra` beside them. */
+  protected registerContract(this: SystemComponent<S> & SystemOutputs, extra: pulumi.Inputs = {}): void {
+    this.registerOutputs({ ...contractOf(this), ...extra });
+  }
 }
 
 /**

@@ -33,3 +33,10 @@ export interface SystemOutputs {
   /** Systems of the same environment this one is wired to (systems/links.ts), with the address it uses. */
   links?: Record<string, pulumi.Output<string>>;
 }
+
+/** The outputs-contract fields of a deployed system, as a plain object (absent ones left out). */
+export function contractOf(d: SystemOutputs): SystemOutputs {
+  const { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links } = d;
+  const fields = { url, apiAddress, secretName, databaseHost, redisHost, bucket, bucketArn, links };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SystemOutputs;
+}

@@ -15,7 +15,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, cpu, hostname, httpUrl, image, integer, isImmutableImageRef, list, memory, oneOf, secret, text,
 } from "../config/schema";
-import { SystemArgs, checkInstanceName, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
+import { SystemArgs, SystemComponent, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 
 export const HRIDAAI = "hridaai";
 
@@ -154,7 +154,7 @@ export function checkEmbedding(e: HridaAiSettings["embedding"], k: (key: string)
 export type HridaAiArgs = SystemArgs<HridaAiSettings>;
 
 /** One HridaAi: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
-export class HridaAi extends pulumi.ComponentResource {
+export class HridaAi extends SystemComponent<HridaAiSettings> {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
@@ -164,10 +164,7 @@ export class HridaAi extends pulumi.ComponentResource {
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: HridaAiArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkInstanceName(instance);
-    // The settings are recorded as the component's inputs (visible in state and in a diff); the
-    // context is not: it holds other resources and the data plane, which are not this system's inputs.
-    super("scai:system:HridaAi", instance, { settings: args.settings }, opts);
+    super("scai:system:HridaAi", instance, args, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(HRIDAAI, s.image, this, instance);
     const { naming } = ctx;
@@ -319,15 +316,7 @@ export class HridaAi extends pulumi.ComponentResource {
     this.bucketArn = bucket.arn;
     this.databaseHost = db.host;
     this.redisHost = redis.host;
-    this.registerOutputs({
-      url: this.url,
-      apiAddress: this.apiAddress,
-      secretName: this.secretName,
-      bucket: this.bucket,
-      bucketArn: this.bucketArn,
-      databaseHost: this.databaseHost,
-      redisHost: this.redisHost,
-    });
+    this.registerContract();
   }
 }
 

@@ -13,7 +13,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, hostname, image, integer, isDnsLabel, isImmutableImageRef, oneOf, secret, text,
 } from "../config/schema";
-import { SystemArgs, checkInstanceName, defineSystem, ingressControllerPeer } from "./context";
+import { SystemArgs, SystemComponent, defineSystem, ingressControllerPeer } from "./context";
 
 export const NOVITAI = "novitai";
 
@@ -92,7 +92,7 @@ export function checkNovitai(s: NovitaiSettings, ctx: { profile: Profile; projec
 export type NovitaiArgs = SystemArgs<NovitaiSettings>;
 
 /** One Novitai: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
-export class Novitai extends pulumi.ComponentResource {
+export class Novitai extends SystemComponent<NovitaiSettings> {
   public readonly url?: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
@@ -100,10 +100,7 @@ export class Novitai extends pulumi.ComponentResource {
   public readonly clientLabels: Record<string, string>;
 
   constructor(instance: string, args: NovitaiArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkInstanceName(instance);
-    // The settings are recorded as the component's inputs (visible in state and in a diff); the
-    // context is not: it holds other resources and the data plane, which are not this system's inputs.
-    super("scai:system:Novitai", instance, { settings: args.settings }, opts);
+    super("scai:system:Novitai", instance, args, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(NOVITAI, s.image, this, instance);
     const { naming } = ctx;
@@ -181,7 +178,7 @@ export class Novitai extends pulumi.ComponentResource {
       this.url = `https://${s.hostname}`;
     }
 
-    this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName, clientLabels: this.clientLabels });
+    this.registerContract({ clientLabels: this.clientLabels });
   }
 }
 

@@ -16,7 +16,7 @@ import { Workload } from "../components/k8s/workload";
 import {
   Profile, Values, boolean, cpu, hostname, image, integer, isImmutableImageRef, list, memory, text,
 } from "../config/schema";
-import { SystemArgs, checkInstanceName, defaultHost, defineSystem, ingressControllerPeer } from "./context";
+import { SystemArgs, SystemComponent, defaultHost, defineSystem, ingressControllerPeer } from "./context";
 
 export const RAHCP = "rahcp";
 
@@ -141,17 +141,14 @@ export function checkRaHcp(s: RaHcpSettings, ctx: { profile: Profile; project: s
 export type RaHcpArgs = SystemArgs<RaHcpSettings>;
 
 /** One RaHcp: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
-export class RaHcp extends pulumi.ComponentResource {
+export class RaHcp extends SystemComponent<RaHcpSettings> {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: RaHcpArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkInstanceName(instance);
-    // The settings are recorded as the component's inputs (visible in state and in a diff); the
-    // context is not: it holds other resources and the data plane, which are not this system's inputs.
-    super("scai:system:RaHcp", instance, { settings: args.settings }, opts);
+    super("scai:system:RaHcp", instance, args, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(RAHCP, s.image, this, instance);
     const { naming } = ctx;
@@ -261,7 +258,7 @@ export class RaHcp extends pulumi.ComponentResource {
 
     this.url = `https://${host}`;
     this.redisHost = redis.host;
-    this.registerOutputs({ url: this.url, apiAddress: this.apiAddress, secretName: this.secretName, redisHost: this.redisHost });
+    this.registerContract();
   }
 }
 

@@ -17,7 +17,7 @@ import {
   Values, cpu, hostname, httpUrl, httpsUrl, image, integer, isDnsLabel, isImmutableImageRef, list,
   memory, oneOf, text,
 } from "../config/schema";
-import { SystemArgs, checkInstanceName, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
+import { SystemArgs, SystemComponent, defaultHost, defineSystem, egressToUrl, ingressControllerPeer, sqlName } from "./context";
 import { ResolvedLink, linksOf } from "./links";
 
 export const SCAIDRIVE = "scaidrive";
@@ -132,7 +132,7 @@ export type ScaiDriveArgs = SystemArgs<ScaiDriveSettings>;
  * gets its own database, Redis, bucket, hostname (`<name>.<domain>`), secrets and objects, every
  * name derived from its own.
  */
-export class ScaiDrive extends pulumi.ComponentResource {
+export class ScaiDrive extends SystemComponent<ScaiDriveSettings> {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
@@ -144,10 +144,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
   public readonly links: Record<string, pulumi.Output<string>>;
 
   constructor(instance: string, args: ScaiDriveArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkInstanceName(instance);
-    // The settings are recorded as the component's inputs (visible in state and in a diff); the
-    // context is not: it holds other resources and the data plane, which are not this system's inputs.
-    super("scai:system:ScaiDrive", instance, { settings: args.settings }, opts);
+    super("scai:system:ScaiDrive", instance, args, opts);
     const { context: ctx, settings: s } = args;
     // ScaiSend beside it (unless scaisendUrl points elsewhere): its address, label and egress.
     const links: ResolvedLink[] = linksOf(SCAIDRIVE, ctx.neighbours ?? [], ctx.naming, ctx.namespace,
@@ -332,16 +329,7 @@ export class ScaiDrive extends pulumi.ComponentResource {
     this.bucketArn = bucket.arn;
     this.databaseHost = db.host;
     this.redisHost = redis.host;
-    this.registerOutputs({
-      url: this.url,
-      apiAddress: this.apiAddress,
-      secretName: this.secretName,
-      bucket: this.bucket,
-      bucketArn: this.bucketArn,
-      databaseHost: this.databaseHost,
-      redisHost: this.redisHost,
-      links: this.links,
-    });
+    this.registerContract();
   }
 }
 

@@ -25,7 +25,7 @@ import {
   Profile, Values, boolean, cpu, hostname, httpsUrl, image, integer, isHostname, isImmutableImageRef, list, memory, oneOf,
   secret, text,
 } from "../config/schema";
-import { SystemArgs, checkInstanceName, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
+import { SystemArgs, SystemComponent, defaultHost, defineSystem, ingressControllerPeer, instanceHost, sqlName } from "./context";
 
 export const SCAISEND = "scaisend";
 
@@ -229,7 +229,7 @@ export function checkScaiSend(s: ScaiSendSettings, ctx: { profile: Profile; proj
 export type ScaiSendArgs = SystemArgs<ScaiSendSettings>;
 
 /** One ScaiSend: the environment's own is named after its kind; any other instance derives every name, host and data service from its own name. */
-export class ScaiSend extends pulumi.ComponentResource {
+export class ScaiSend extends SystemComponent<ScaiSendSettings> {
   public readonly url: string;
   public readonly apiAddress: pulumi.Output<string>;
   public readonly secretName: pulumi.Output<string>;
@@ -239,10 +239,7 @@ export class ScaiSend extends pulumi.ComponentResource {
   public readonly redisHost: pulumi.Output<string>;
 
   constructor(instance: string, args: ScaiSendArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkInstanceName(instance);
-    // The settings are recorded as the component's inputs (visible in state and in a diff); the
-    // context is not: it holds other resources and the data plane, which are not this system's inputs.
-    super("scai:system:ScaiSend", instance, { settings: args.settings }, opts);
+    super("scai:system:ScaiSend", instance, args, opts);
     const { context: ctx, settings: s } = args;
     const img = ctx.images.resolve(SCAISEND, s.image, this, instance);
     const { naming } = ctx;
@@ -512,15 +509,7 @@ export class ScaiSend extends pulumi.ComponentResource {
     this.bucketArn = bucket.arn;
     this.databaseHost = db.host;
     this.redisHost = redis.host;
-    this.registerOutputs({
-      url: this.url,
-      apiAddress: this.apiAddress,
-      secretName: this.secretName,
-      bucket: this.bucket,
-      bucketArn: this.bucketArn,
-      databaseHost: this.databaseHost,
-      redisHost: this.redisHost,
-    });
+    this.registerContract();
   }
 }
 
