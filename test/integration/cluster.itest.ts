@@ -19,6 +19,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
+import { runDriver } from "./driver-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = "cluster";
@@ -79,21 +80,8 @@ async function kubectlJson(...args: string[]): Promise<any> {
 
 /** Runs the copy's driver as `npm run deploy` would, with `extra` in its environment. */
 function driver(extra: Record<string, string>, ...args: string[]): Promise<Run> {
-  const json = path.join(work, `summary-${Date.now()}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
-  delete env.PULUMI_CONFIG_PASSPHRASE;
-  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  delete env.KUBECONFIG; // the stack's own kubeconfig, never an ambient one
-  Object.assign(env, extra);
-  const started = Date.now();
-  return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
-      { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr, summary, seconds: (Date.now() - started) / 1000 });
-      });
-  });
+  // The stack's own kubeconfig, never an ambient one.
+  return runDriver({ project: work, backend, pulumi, env: { KUBECONFIG: undefined, ...extra } }, ...args);
 }
 
 const onCluster = (...args: string[]) => driver(PASSPHRASE, ...args, "--stack", STACK);

@@ -17,6 +17,7 @@ import * as yaml from "js-yaml";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
+import { runDriver } from "./driver-run";
 
 const LEAVE_OUT = new Set([".git", "node_modules", "rendered", ".pulumi-state", "bin", "test", ".ci", ".github", ".scan", "policy"]);
 
@@ -34,18 +35,7 @@ let pulumi: PulumiCommand;
 
 /** Runs the copy's driver as `npm run deploy` would. */
 function driver(...args: string[]): Promise<Run> {
-  const json = path.join(work, `summary-${Date.now()}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
-  delete env.PULUMI_CONFIG_PASSPHRASE;
-  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
-      { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr, summary });
-      });
-  });
+  return runDriver({ project: work, backend, pulumi }, ...args);
 }
 
 /** Runs the CLI itself in the copy; resolves with its exit code and output (never rejects). */

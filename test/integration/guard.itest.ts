@@ -14,6 +14,7 @@ import * as yaml from "js-yaml";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
+import { runDriver } from "./driver-run";
 
 const LEAVE_OUT = new Set([".git", "node_modules", "rendered", ".pulumi-state", "bin", "test", ".ci", ".github", ".scan", "policy"]);
 
@@ -28,18 +29,7 @@ let backend: string;
 let pulumi: PulumiCommand;
 
 function driver(...args: string[]): Promise<Run> {
-  const json = path.join(work, `summary-${Date.now()}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
-  delete env.PULUMI_CONFIG_PASSPHRASE;
-  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
-      { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr, summary });
-      });
-  });
+  return runDriver({ project: work, backend, pulumi }, ...args);
 }
 
 function expectExit(run: Run, code: number, what: string) {

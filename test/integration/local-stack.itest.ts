@@ -16,6 +16,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { EXIT, RunSummary, engineEnv, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { validateManifest } from "../k8s-schema";
 import { ROOT } from "../harness";
+import { runDriver } from "./driver-run";
 
 /** Top-level entries of the repo a copy of the project needs (node_modules is linked, not copied). */
 const LEAVE_OUT = new Set([".git", "node_modules", "rendered", ".pulumi-state", "bin", "test", ".ci", ".github", ".scan", "policy"]);
@@ -38,20 +39,7 @@ function driver(...args: string[]): Promise<Run> {
 
 /** The same, from folder `cwd` of the copy, with `extra` in its environment. */
 function driverIn(cwd: string, extra: Record<string, string>, ...args: string[]): Promise<Run> {
-  const json = path.join(work, `summary-${Date.now()}.json`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
-  delete env.PULUMI_CONFIG_PASSPHRASE;
-  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  Object.assign(env, extra);
-  const started = Date.now();
-  return new Promise(resolve => {
-    execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(work, "tools", "driver.ts"), ...args, "--json", json],
-      { cwd, env, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const summary = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined;
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr, summary, seconds: (Date.now() - started) / 1000 });
-      });
-  });
+  return runDriver({ project: work, cwd, backend, pulumi, env: extra }, ...args);
 }
 
 /** Runs the CLI directly (for what the driver does not do, such as `stack export`). */

@@ -6,13 +6,14 @@
  * replaced or deleted; the only updates are the system components recording their settings.
  */
 import * as assert from "assert";
-import { execFile, execFileSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { RunSummary, installedCliRoot, pinnedPulumiVersion } from "../../tools/driver";
 import { ROOT } from "../harness";
+import { runDriver } from "./driver-run";
 
 /** The last commit before the refactor (2026-12-03): systems with `(ctx, settings)`, no package. */
 const BASELINE = "095e0f07c68634e20de7d056b59300ee323caab0";
@@ -26,21 +27,7 @@ describe("upgrading a deployed local stack from the pre-refactor program", funct
   let backend: string;
 
   /** The driver of the project in `dir` (its own path to it), on the shared file backend. */
-  const driver = (dir: string, script: string, ...args: string[]): Promise<Run> => {
-    const json = path.join(work, `summary-${Date.now()}.json`);
-    const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: backend, PATH: `${path.dirname(pulumi.command)}:${process.env.PATH}` };
-    delete env.PULUMI_CONFIG_PASSPHRASE;
-    delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    return new Promise(resolve => {
-      execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(dir, script), ...args, "--json", json],
-        { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => resolve({
-          code: err ? Number((err as { code?: number }).code ?? 1) : 0,
-          output: stdout + stderr,
-          summary: fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) as RunSummary : undefined,
-        }));
-    });
-  };
+  const driver = (dir: string, script: string, ...args: string[]): Promise<Run> => runDriver({ project: dir, script, backend, pulumi }, ...args);
 
   before(async function () {
     try {
