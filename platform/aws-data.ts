@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
   AwsDataPlane, BUCKET_SUFFIX_LENGTH, ClusterNetwork, CONFIGURED_IMAGES, ContainerImage,
-  EncryptionKey, ImageSource, Naming, SYSTEM_TAG,
+  EncryptionKey, ImageSource, imageTag, Naming, SYSTEM_TAG,
 } from "@scai/platform-components";
 import { AwsSettings, CLUSTER_NETWORK_KEYS, Environment } from "./environment";
 
@@ -76,9 +76,8 @@ export function ecrImages(env: Environment, naming: Naming, provider: aws.Provid
 
 /** The tag a build is pushed under: that of `repo:tag` or `repo:tag@digest`; undefined for a bare digest. */
 export function buildTag(ref: string): string | undefined {
-  const name = ref.split("@")[0];
-  const colon = name.lastIndexOf(":");
-  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
+  // The reference rule's own tag parser, on the reference without its digest ("" means no tag).
+  return imageTag(ref.split("@")[0]) || undefined;
 }
 
 /**

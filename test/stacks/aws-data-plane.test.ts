@@ -10,6 +10,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contextDigest } from "@scai/platform-components";
 import { loadEnvironment } from "../../platform/environment";
+import { buildTag } from "../../platform/aws-data";
 import {
   Captured, MOCK_ACCOUNT, StackEvaluation, captured, dependsOn, evaluateStack, generatedSecrets, isSecretValue, mockClusterNetwork,
   named, ofKind, output, stackSource, UNSET,
@@ -257,6 +258,13 @@ describe("AWS data plane on dev and prod", () => {
 });
 
 describe("images built from source into ECR (images.build)", () => {
+  it("the build is pushed under the configured tag, whether or not a digest follows it; a reference without a tag has none", () => {
+    assert.strictEqual(buildTag("registry.local:5000/scai/app:1.4.2"), "1.4.2");
+    assert.strictEqual(buildTag(`scailabs/scaidrive:1.4.2@sha256:${"0".repeat(64)}`), "1.4.2");
+    assert.strictEqual(buildTag(`scailabs/scaidrive@sha256:${"0".repeat(64)}`), undefined);
+    assert.strictEqual(buildTag("registry.local:5000/scai/app"), undefined);
+  });
+
   let e: StackEvaluation;
   /** A build context root on disk: <root>/scaidrive/Dockerfile. */
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "scai-contexts-"));
